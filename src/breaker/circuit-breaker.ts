@@ -371,6 +371,8 @@ export class CircuitBreaker<F = never> {
   ): void {
     const from = publicState(this.current);
     this.current = next;
+    // Closing, however it happens (probe, reset, release, enable), ends the backoff.
+    if (next === CLOSED || next === DISABLED) this.resetTimeoutNow = this.options.resetTimeout;
     this.startPeriod();
     const to = publicState(next);
     if (from === to) return;

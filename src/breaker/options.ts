@@ -126,16 +126,16 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
     }
   }
 
-  const failureThreshold = given.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+  const failureThreshold = given.failureThreshold === undefined ? DEFAULT_FAILURE_THRESHOLD : given.failureThreshold;
   checkNumber('failureThreshold', failureThreshold);
   if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
     throw new RangeError(`failureThreshold must be a positive integer, got ${failureThreshold}`);
   }
 
-  const resetTimeout = given.resetTimeout ?? DEFAULT_RESET_TIMEOUT;
+  const resetTimeout = given.resetTimeout === undefined ? DEFAULT_RESET_TIMEOUT : given.resetTimeout;
   checkMilliseconds('resetTimeout', resetTimeout, 0);
 
-  const name = given.name ?? DEFAULT_NAME;
+  const name = given.name === undefined ? DEFAULT_NAME : given.name;
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
   if (name.length === 0) throw new RangeError('name must not be empty');
 
@@ -161,19 +161,19 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
     if (timeout > MAX_TIMER_DELAY) throw new RangeError(`timeout must be at most ${MAX_TIMER_DELAY} ms, got ${timeout}`);
   }
 
-  const maxResetTimeout = given.maxResetTimeout ?? resetTimeout;
+  const maxResetTimeout = given.maxResetTimeout === undefined ? resetTimeout : given.maxResetTimeout;
   checkMilliseconds('maxResetTimeout', maxResetTimeout, 0);
   if (maxResetTimeout < resetTimeout) {
     throw new RangeError(`maxResetTimeout (${maxResetTimeout}) must not be less than resetTimeout (${resetTimeout})`);
   }
 
-  const backoffMultiplier = given.backoffMultiplier ?? 2;
+  const backoffMultiplier = given.backoffMultiplier === undefined ? 2 : given.backoffMultiplier;
   checkNumber('backoffMultiplier', backoffMultiplier);
   if (!Number.isFinite(backoffMultiplier) || backoffMultiplier < 1) {
     throw new RangeError(`backoffMultiplier must be a finite number >= 1, got ${backoffMultiplier}`);
   }
 
-  const fallbackOnFailure = given.fallbackOnFailure ?? false;
+  const fallbackOnFailure = given.fallbackOnFailure === undefined ? false : given.fallbackOnFailure;
   if (typeof fallbackOnFailure !== 'boolean') {
     throw new TypeError(`fallbackOnFailure must be a boolean, got ${describe(fallbackOnFailure)}`);
   }

@@ -90,7 +90,8 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
   }
   const given = toOptions(first, second, true);
   const options = resolveOptions(given, DECORATOR_ONLY_OPTIONS);
-  const scope = (given as { scope?: unknown } | undefined)?.scope ?? 'method';
+  const givenScope = (given as { scope?: unknown } | undefined)?.scope;
+  const scope = givenScope === undefined ? 'method' : givenScope;
   if (scope !== 'method' && scope !== 'instance') {
     throw new TypeError(`scope must be 'method' or 'instance', got ${describe(scope)}`);
   }
