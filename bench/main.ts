@@ -1,0 +1,362 @@
+/**
+ * `npm run bench`: what a guarded call costs, beside a bare `await`, opossum and cockatiel.
+ *
+ * Timing runs in this process with the contenders interleaved: each round measures every
+ * contender once (mitata's `measure`, median of its samples), in an order rotated per round,
+ * so drift and noise hit all alike; the table shows the median over rounds.
+ * Heap and timers are measured in child processes (`node --expose-gc bench/.out/bench/heap.js`).
+ *
+ * Env: BENCH_SMOKE=1 (tiny counts: proves every contender runs, times mean nothing),
+ *      BENCH_OUT=path (also write the markdown there), BENCH_ROUNDS=n.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  THRESHOLD,
+  cockatiel,
+  getCircuitBreaker,
+  isCircuitBreakerOpenException,
+  legacy,
+  opossum,
+  ours,
+  standard,
+  versions,
+} from './contenders';
+import { PlainService, fails, flaky, invocations, probe, sleep, work } from './work';
+
+const SMOKE = process.env.BENCH_SMOKE === '1';
+/** Awaited calls per timed sample: the loop's own cost is spread thin. */
+const BATCH = SMOKE ? 20 : 1000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 15));
+/** mitata: minimum time per contender per round. */
+const MIN_CPU_NS = SMOKE ? 1e6 : 40e6;
+const BURST = SMOKE ? 100 : 10_000;
+const BURST_ROUNDS = SMOKE ? 1 : 41;
+const LONG = 60_000;
+/** The burst scenario's resetTimeout: short, so a round waits little for the probe to be due. */
+const SHORT = 5;
+
+interface Contender {
+  readonly name: string;
+  /** Runs BATCH awaited calls. */
+  readonly loop: () => Promise<void>;
+}
+
+interface Row {
+  readonly name: string;
+  readonly samples: number[];
+  readonly note?: string;
+}
+
+const NAMES = {
+  bare: 'bare `await` (floor)',
+  call: '`breaker.call(fn)`',
+  legacy: '`@CircuitBreaker()` legacy',
+  standard: '`@CircuitBreaker()` standard',
+  opossum: 'opossum, defaults',
+  opossumNoTimeout: 'opossum, `timeout: false`',
+  cockatiel: 'cockatiel, `ConsecutiveBreaker`',
+} as const;
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`bench setup: ${what}`);
+}
+
+// ---- scenario 1: CLOSED, every call succeeds -------------------------------------------
+
+function closedSuccess(): Contender[] {
+  const plain = new PlainService();
+  const breaker = ours(LONG);
+  const legacySvc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
+  const standardSvc = standard.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
+  const opDefault = opossum(work);
+  const opNoTimeout = opossum(work, { timeout: false });
+  const cock = cockatiel(LONG);
+  return [
+    { name: NAMES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) await plain.ok(); } },
+    { name: NAMES.call, loop: async () => { for (let i = 0; i < BATCH; i++) await breaker.call(work); } },
+    { name: NAMES.legacy, loop: async () => { for (let i = 0; i < BATCH; i++) await legacySvc.ok(); } },
+    { name: NAMES.standard, loop: async () => { for (let i = 0; i < BATCH; i++) await standardSvc.ok(); } },
+    { name: NAMES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) await opDefault.fire(); } },
+    { name: NAMES.opossumNoTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) await opNoTimeout.fire(); } },
+    { name: NAMES.cockatiel, loop: async () => { for (let i = 0; i < BATCH; i++) await cock.execute(work); } },
+  ];
+}
+
+// ---- scenario 2: CLOSED, one call in three fails (never 3 in a row; 33% < opossum's 50%) --
+
+function closedFailing(): { contenders: Contender[]; verify: () => void } {
+  const plain = new PlainService();
+  const breaker = ours(LONG);
+  const legacySvc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
+  const standardSvc = standard.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
+  const opDefault = opossum(flaky);
+  const opNoTimeout = opossum(flaky, { timeout: false });
+  const cock = cockatiel(LONG);
+  const contenders: Contender[] = [
+    { name: NAMES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await plain.flaky(i % 3 === 2); } catch {} } } },
+    { name: NAMES.call, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await breaker.call(flaky, i % 3 === 2); } catch {} } } },
+    { name: NAMES.legacy, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await legacySvc.flaky(i % 3 === 2); } catch {} } } },
+    { name: NAMES.standard, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await standardSvc.flaky(i % 3 === 2); } catch {} } } },
+    { name: NAMES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await opDefault.fire(i % 3 === 2); } catch {} } } },
+    { name: NAMES.opossumNoTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await opNoTimeout.fire(i % 3 === 2); } catch {} } } },
+    { name: NAMES.cockatiel, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await cock.execute(() => flaky(i % 3 === 2)); } catch {} } } },
+  ];
+  const verify = (): void => {
+    check(breaker.state === 'CLOSED', 'breaker.call stayed CLOSED with failures below the threshold');
+    check(breaker.stats().failures > 0, 'breaker.call saw failures');
+    check(getCircuitBreaker(legacySvc, 'flaky')!.state === 'CLOSED', 'legacy stayed CLOSED');
+    check(getCircuitBreaker(standardSvc, 'flaky')!.state === 'CLOSED', 'standard stayed CLOSED');
+    check(opDefault.closed && opNoTimeout.closed, 'opossum stayed closed');
+    check(cock.state === CircuitState.Closed, 'cockatiel stayed closed');
+  };
+  return { contenders, verify };
+}
+
+// ---- scenario 3: OPEN, every call refused -------------------------------------------------
+
+async function openRefusing(): Promise<{ contenders: Contender[]; verify: () => void }> {
+  const plain = new PlainService();
+  const breaker = ours(LONG);
+  const legacySvc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
+  const standardSvc = standard.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
+  const opDefault = opossum(fails);
+  const opNoTimeout = opossum(fails, { timeout: false });
+  const cock = cockatiel(LONG);
+  for (let i = 0; i < THRESHOLD; i++) {
+    await breaker.call(fails).catch(() => {});
+    await legacySvc.fails().catch(() => {});
+    await standardSvc.fails().catch(() => {});
+    await opDefault.fire().catch(() => {});
+    await opNoTimeout.fire().catch(() => {});
+    await cock.execute(fails).catch(() => {});
+  }
+  const refusal = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+  check(isCircuitBreakerOpenException(await refusal(breaker.call(fails))), 'breaker.call refuses');
+  check(isCircuitBreakerOpenException(await refusal(legacySvc.fails())), 'legacy refuses');
+  check(isCircuitBreakerOpenException(await refusal(standardSvc.fails())), 'standard refuses');
+  check((await refusal(opDefault.fire()) as { code?: string }).code === 'EOPENBREAKER', 'opossum refuses');
+  check((await refusal(opNoTimeout.fire()) as { code?: string }).code === 'EOPENBREAKER', 'opossum (timeout: false) refuses');
+  check((await refusal(cock.execute(fails))) instanceof BrokenCircuitError, 'cockatiel refuses');
+  const contenders: Contender[] = [
+    { name: NAMES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await plain.fails(); } catch {} } } },
+    { name: NAMES.call, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await breaker.call(fails); } catch {} } } },
+    { name: NAMES.legacy, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await legacySvc.fails(); } catch {} } } },
+    { name: NAMES.standard, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await standardSvc.fails(); } catch {} } } },
+    { name: NAMES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await opDefault.fire(); } catch {} } } },
+    { name: NAMES.opossumNoTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await opNoTimeout.fire(); } catch {} } } },
+    { name: NAMES.cockatiel, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await cock.execute(fails); } catch {} } } },
+  ];
+  const verify = (): void => {
+    check(breaker.state === 'OPEN' && breaker.stats().refusals > 0, 'breaker.call stayed OPEN and refused');
+    check(getCircuitBreaker(legacySvc, 'fails')!.state === 'OPEN', 'legacy stayed OPEN');
+    check(getCircuitBreaker(standardSvc, 'fails')!.state === 'OPEN', 'standard stayed OPEN');
+    check(opDefault.opened && opNoTimeout.opened, 'opossum stayed open');
+    check(cock.state === CircuitState.Open, 'cockatiel stayed open');
+  };
+  return { contenders, verify };
+}
+
+// ---- scenario 4: 10,000 concurrent calls arrive when the probe is due ------------------------
+
+interface Burst {
+  readonly name: string;
+  /** Opens the circuit and waits until the probe is due (not timed). */
+  readonly prepare: () => Promise<void>;
+  readonly call: () => Promise<unknown>;
+}
+
+function probeBurst(): Burst[] {
+  const plain = new PlainService();
+  const breaker = ours(SHORT);
+  const legacySvc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: SHORT });
+  const standardSvc = standard.makeService({ failureThreshold: THRESHOLD, resetTimeout: SHORT });
+  const opDefault = opossum(probe, { resetTimeout: SHORT });
+  const opNoTimeout = opossum(probe, { resetTimeout: SHORT, timeout: false });
+  const cock = cockatiel(SHORT);
+  const trip = async (fail: () => Promise<unknown>): Promise<void> => {
+    for (let i = 0; i < THRESHOLD; i++) await fail().catch(() => {});
+    await sleep(SHORT + 2);
+  };
+  return [
+    { name: NAMES.bare, prepare: async () => {}, call: () => plain.probe(false) },
+    { name: NAMES.call, prepare: () => trip(() => breaker.call(probe, true)), call: () => breaker.call(probe, false) },
+    { name: NAMES.legacy, prepare: () => trip(() => legacySvc.probe(true)), call: () => legacySvc.probe(false) },
+    { name: NAMES.standard, prepare: () => trip(() => standardSvc.probe(true)), call: () => standardSvc.probe(false) },
+    // opossum trips on its error rate over a rolling window, which the refusals of earlier rounds dilute: open it by hand.
+    { name: NAMES.opossum, prepare: async () => { opDefault.open(); await sleep(SHORT + 2); }, call: () => opDefault.fire(false) },
+    { name: NAMES.opossumNoTimeout, prepare: async () => { opNoTimeout.open(); await sleep(SHORT + 2); }, call: () => opNoTimeout.fire(false) },
+    { name: NAMES.cockatiel, prepare: () => trip(() => cock.execute(() => probe(true))), call: () => cock.execute(() => probe(false)) },
+  ];
+}
+
+// ---- harness -------------------------------------------------------------------------------
+
+type Measure = (fn: () => Promise<void>, opts: Record<string, unknown>) => Promise<{ p50: number }>;
+
+async function loadMitata(): Promise<{ measure: Measure }> {
+  // mitata is ESM-only; keep a real dynamic import in this CommonJS build.
+  return (new Function('s', 'return import(s)') as (s: string) => Promise<{ measure: Measure }>)('mitata');
+}
+
+function rotate<T>(items: readonly T[], round: number): T[] {
+  const k = round % items.length;
+  const rotated = [...items.slice(k), ...items.slice(0, k)];
+  return round % 2 === 1 ? rotated.reverse() : rotated;
+}
+
+async function timeScenario(measure: Measure, contenders: Contender[]): Promise<Row[]> {
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) for (let i = 0; i < (SMOKE ? 1 : 20); i++) await c.loop(); // warm up every contender first
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of rotate(contenders, round)) {
+      const stats = await measure(c.loop, { min_cpu_time: MIN_CPU_NS, min_samples: SMOKE ? 2 : 12, warmup_samples: SMOKE ? 1 : 2 });
+      samples.get(c.name)!.push(stats.p50 / BATCH);
+    }
+  }
+  return contenders.map((c) => ({ name: c.name, samples: samples.get(c.name)! }));
+}
+
+async function timeBurst(bursts: Burst[]): Promise<Row[]> {
+  const samples = new Map<string, number[]>(bursts.map((b) => [b.name, []]));
+  const invoked = new Map<string, number[]>(bursts.map((b) => [b.name, []]));
+  const promises: Promise<unknown>[] = new Array(BURST);
+  for (let round = -1; round < BURST_ROUNDS; round++) {
+    for (const b of rotate(bursts, Math.max(round, 0))) {
+      await b.prepare();
+      const before = invocations.count;
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < BURST; i++) promises[i] = b.call();
+      await Promise.allSettled(promises);
+      const t1 = process.hrtime.bigint();
+      if (round < 0) continue; // the first round warms up
+      samples.get(b.name)!.push(Number(t1 - t0) / BURST);
+      invoked.get(b.name)!.push(invocations.count - before);
+    }
+  }
+  return bursts.map((b) => {
+    const runs = invoked.get(b.name)!;
+    const distinct = [...new Set(runs)];
+    return { name: b.name, samples: samples.get(b.name)!, note: `fn ran ${distinct.join(' or ')} time${distinct.length === 1 && distinct[0] === 1 ? '' : 's'} per burst` };
+  });
+}
+
+// ---- heap and timers (child processes) ------------------------------------------------------
+
+interface BreakerHeap { lib: string; count: number; bytesPerBreaker: number; timersCreated: number; timersPerCall: number; activeTimers: number }
+interface Growth { contender: string; calls: number; growthBytes: number }
+
+function child<T>(...args: string[]): T {
+  const script = path.join(__dirname, 'heap.js');
+  const out = execFileSync(process.execPath, ['--expose-gc', script, ...args], { encoding: 'utf8', env: process.env });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+// ---- report -----------------------------------------------------------------------------------
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+const median = (values: number[]): number => quantile(values, 0.5);
+const ns = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const x = (v: number): string => `${v.toFixed(2)}x`;
+
+function table(rows: Row[]): string {
+  const m = new Map(rows.map((r) => [r.name, median(r.samples)]));
+  const bare = m.get(NAMES.bare)!;
+  const op = m.get(NAMES.opossum)!;
+  const co = m.get(NAMES.cockatiel)!;
+  const lines = [
+    '| contender | median ns/call | IQR over rounds | ÷ bare await | opossum (defaults) ÷ this | cockatiel ÷ this |' + (rows.some((r) => r.note) ? ' note |' : ''),
+    '|---|---:|---:|---:|---:|---:|' + (rows.some((r) => r.note) ? '---|' : ''),
+  ];
+  for (const r of rows) {
+    const v = m.get(r.name)!;
+    const iqr = `${ns(quantile(r.samples, 0.25))}–${ns(quantile(r.samples, 0.75))}`;
+    lines.push(`| ${r.name} | ${ns(v)} | ${iqr} | ${x(v / bare)} | ${x(op / v)} | ${x(co / v)} |` + (r.note ? ` ${r.note} |` : ''));
+  }
+  return lines.join('\n');
+}
+
+function target(ok: boolean, text: string): string {
+  return `- ${ok ? 'met' : '**missed**'}: ${text}`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const { measure } = await loadMitata();
+  const results: { title: string; rows: Row[] }[] = [];
+
+  const s1 = closedSuccess();
+  results.push({ title: 'CLOSED, every call succeeds', rows: await timeScenario(measure, s1) });
+  const s2 = closedFailing();
+  results.push({ title: 'CLOSED, one call in three fails (below every threshold)', rows: await timeScenario(measure, s2.contenders) });
+  s2.verify();
+  const s3 = await openRefusing();
+  results.push({ title: 'OPEN, every call refused (floor: an awaited rejection of a ready-made error)', rows: await timeScenario(measure, s3.contenders) });
+  s3.verify();
+  const burstRows = await timeBurst(probeBurst());
+  results.push({ title: `${BURST.toLocaleString('en-US')} concurrent calls arrive when the probe is due (ns per call, whole burst settled)`, rows: burstRows });
+
+  const heapCount = SMOKE ? 1000 : 10_000;
+  const heaps = ['breaker', 'decorated', 'opossum', 'cockatiel'].map((lib) => child<BreakerHeap>('breakers', lib, String(heapCount)));
+  const growthCalls = SMOKE ? 10_000 : 1_000_000;
+  const growth = ['call', 'legacy', 'standard', 'refusal', 'opossum', 'cockatiel'].map((c) => child<Growth>('growth', c, String(growthCalls)));
+
+  const v = versions();
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const out: string[] = [];
+  out.push(`Command: \`npm run bench\`${SMOKE ? ' (BENCH_SMOKE=1: tiny counts, the times mean nothing)' : ''}`);
+  out.push('');
+  out.push(`Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
+  out.push('');
+  out.push(`Compared: circuit-breaker-decorator ${v['circuit-breaker-decorator']} (this repo), opossum ${v.opossum}, cockatiel ${v.cockatiel}; measured with mitata ${v.mitata}, TypeScript ${v.typescript} (ES2022, CommonJS).`);
+  out.push('');
+  out.push(`Method: ${ROUNDS} interleaved rounds; each round measures every contender (order rotated per round) with mitata, ${BATCH} awaited calls per sample; the median over rounds is shown. Bursts: ${BURST_ROUNDS} interleaved rounds, one burst per contender per round.`);
+  for (const r of results) {
+    out.push('', `### ${r.title}`, '', table(r.rows));
+  }
+  out.push('', '### Memory and timers', '');
+  out.push(`| what | bytes of heap per breaker (${heapCount.toLocaleString('en-US')} breakers) | timers made by creating them | timers made per call | active timers after |`);
+  out.push('|---|---:|---:|---:|---:|');
+  for (const h of heaps) out.push(`| ${h.lib} | ${h.bytesPerBreaker.toFixed(0)} | ${h.timersCreated} | ${h.timersPerCall.toFixed(2)} | ${h.activeTimers} |`);
+  out.push('', `| heap growth over ${growthCalls.toLocaleString('en-US')} calls | bytes |`, '|---|---:|');
+  for (const g of growth) out.push(`| ${g.contender} | ${g.growthBytes} |`);
+
+  const med = (title: number, name: string): number => median(results[title]!.rows.find((r) => r.name === name)!.samples);
+  const bare = med(0, NAMES.bare);
+  const worstDecorated = Math.max(med(0, NAMES.legacy), med(0, NAMES.standard));
+  const worstRefusal = Math.max(med(2, NAMES.legacy), med(2, NAMES.standard), med(2, NAMES.call));
+  const ourHeap = heaps.find((h) => h.lib.startsWith('breaker'))!;
+  out.push('', '### Targets (ratios within this run)', '');
+  out.push(target(worstDecorated <= 2 * bare, `decorated CLOSED success <= 2x bare await: ${x(worstDecorated / bare)}`));
+  out.push(target(med(0, NAMES.cockatiel) >= 1.5 * worstDecorated, `decorated CLOSED success >= 1.5x faster than cockatiel: ${x(med(0, NAMES.cockatiel) / worstDecorated)}`));
+  out.push(target(med(0, NAMES.opossum) >= 8 * worstDecorated, `decorated CLOSED success >= 8x faster than opossum defaults: ${x(med(0, NAMES.opossum) / worstDecorated)}`));
+  out.push(target(med(2, NAMES.opossum) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than opossum defaults: ${x(med(2, NAMES.opossum) / worstRefusal)}`));
+  out.push(target(med(2, NAMES.cockatiel) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than cockatiel: ${x(med(2, NAMES.cockatiel) / worstRefusal)}`));
+  out.push(target(ourHeap.bytesPerBreaker <= 400, `<= 400 bytes per breaker: ${ourHeap.bytesPerBreaker.toFixed(0)}`));
+  const ourGrowth = growth.filter((g) => !g.contender.startsWith('opossum') && !g.contender.startsWith('cockatiel'));
+  out.push(target(ourGrowth.every((g) => g.growthBytes < 64 * 1024), `no heap growth (< 64 KiB over ${growthCalls.toLocaleString('en-US')} calls): ${ourGrowth.map((g) => g.growthBytes).join(', ')} bytes`));
+  const ourTimers = heaps.filter((h) => h.lib.startsWith('breaker') || h.lib.startsWith('@'));
+  out.push(target(ourTimers.every((h) => h.timersCreated === 0 && h.timersPerCall === 0 && h.activeTimers === 0), 'no timers'));
+  out.push('', `(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
+  const markdown = out.join('\n') + '\n';
+  process.stdout.write(markdown);
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, markdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
