@@ -96,6 +96,9 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
     throw new TypeError(`scope must be 'method' or 'instance', got ${describe(scope)}`);
   }
   const named = (given as { name?: unknown } | undefined)?.name !== undefined;
+  if (scope === 'instance' && options.store !== undefined) {
+    throw new TypeError("scope 'instance' cannot be combined with store: a fleet shares one circuit per name");
+  }
   return { kind: 'options', options, named, scope };
 }
 
@@ -104,7 +107,9 @@ function isStandardContext(value: unknown): value is DecoratorContext {
 }
 
 function createDecorator(first: unknown, second: unknown, third: unknown): unknown {
-  if (isStandardContext(second) || typeof second === 'symbol' || (typeof second === 'string' && typeof first === 'object')) {
+  // Without parentheses the decorator gets the method (standard), the prototype and a key, or the class (legacy):
+  // no valid first argument is a function (a class, for a static method or a class decorator).
+  if (isStandardContext(second) || typeof second === 'symbol' || (typeof second === 'string' && typeof first === 'object') || typeof first === 'function') {
     throw new TypeError('@CircuitBreaker must be called: write @CircuitBreaker() or @CircuitBreaker({ ... })');
   }
   void third;
@@ -121,7 +126,11 @@ function createDecorator(first: unknown, second: unknown, third: unknown): unkno
 
 function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown, third?: unknown): unknown {
   if (new.target === undefined) return createDecorator(first, second, third);
-  return Reflect.construct(Breaker, [toOptions(first, second, false)], new.target);
+  const options = toOptions(first, second, false) as { store?: unknown; name?: unknown } | undefined;
+  if (options?.store !== undefined && options.name === undefined) {
+    throw new TypeError('a breaker with a store shares its circuit by name: give it a name option');
+  }
+  return Reflect.construct(Breaker, [options], new.target);
 }
 CircuitBreakerFunction.prototype = Breaker.prototype;
 
