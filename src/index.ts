@@ -21,3 +21,5 @@ export type {
   SuccessEvent,
   TransitionReason,
 } from './events/types';
+export { InMemoryCircuitStore } from './store/in-memory-circuit-store';
+export type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from './store/circuit-store';

@@ -13,7 +13,8 @@ import type {
   SuccessEvent,
   TransitionReason,
 } from '../events/types';
-import { resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import type { CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
+import { DEFAULT_NAME, resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
 import { CLOSED, DISABLED, ISOLATED, PROBE_DUE, PROBING, assertNever, publicState, type BreakerState, type CircuitState } from './state';
 import type { CircuitBreakerStats } from './stats';
 import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
@@ -50,6 +51,10 @@ export class CircuitBreaker<F = never> {
   /** Bumped by reset() and disable(): isolation handles from before release nothing. */
   private isolationEpoch = 0;
   private resetTimeoutNow: number;
+  /** This breaker's place in a fleet circuit, once joined (see `store`). */
+  private membership: CircuitStoreMembership | undefined;
+  /** A request for the fleet's probe lease is in flight. */
+  private leaseRequested = false;
 
   private calls = 0;
   private successes = 0;
@@ -78,6 +83,8 @@ export class CircuitBreaker<F = never> {
     this.guarded = this.options.timeout !== undefined || this.options.fallback !== undefined;
     this.resetTimeoutNow = this.options.resetTimeout;
     this.startPeriod();
+    // A decorated breaker joins once its class names it (`Class#method`).
+    if (this.options.store !== undefined && this.name !== DEFAULT_NAME) this.joinFleet();
   }
 
   /** The name in events, logs, metrics and refusals (`Class#method` for a decorated method). */
@@ -150,11 +157,15 @@ export class CircuitBreaker<F = never> {
         return undefined;
       case 'OPEN': {
         const now = this.now();
-        if (now >= state.probeAt) {
-          this.transition(PROBING, 'reset-timeout');
-          return undefined;
+        if (now < state.probeAt) return this.refuse(state.probeAt - now, thisArg, args);
+        const membership = this.membership;
+        if (membership !== undefined && membership.available) {
+          // One probe in the whole fleet: ask for the lease; this call is refused, a call after the grant probes.
+          if (!this.leaseRequested) this.requestProbeLease(membership, state);
+          return this.refuse(0, thisArg, args);
         }
-        return this.refuse(state.probeAt - now, thisArg, args);
+        this.transition(PROBING, 'reset-timeout');
+        return undefined;
       }
       case 'HALF_OPEN':
         if (!state.probeInFlight) {
@@ -315,6 +326,7 @@ export class CircuitBreaker<F = never> {
         this.resetTimeoutNow = this.options.resetTimeout;
         this.strategy.reset();
         this.transition(CLOSED, 'probe-succeeded');
+        this.tellFleet((fleet) => fleet.close());
         break;
       case 'DISABLED':
       case 'OPEN':
@@ -361,7 +373,95 @@ export class CircuitBreaker<F = never> {
     const wait = this.resetTimeoutNow;
     this.opened++;
     this.strategy.reset();
-    this.transition({ kind: 'OPEN', openedAt, probeAt: openedAt + wait }, reason, { failures, error, wait });
+    const opened: BreakerState = { kind: 'OPEN', openedAt, probeAt: openedAt + wait };
+    this.transition(opened, reason, { failures, error, wait });
+    const membership = this.membership;
+    if (membership !== undefined && membership.available) {
+      // A trip keeps a wait already running elsewhere (and adopts it); a failed probe starts a fresh one.
+      membership.open(wait, reason === 'probe-failed').then(
+        (remaining) => {
+          if (this.current === opened && remaining !== wait) this.adoptOpen(remaining);
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  // ---- fleet ----------------------------------------------------------------
+
+  /** @internal Joins the fleet circuit of this breaker's name, when a `store` is set. */
+  joinFleet(): void {
+    const store = this.options.store;
+    if (store === undefined || this.membership !== undefined) return;
+    this.membership = store.join(this.name, (fleet, update) => this.applyFleet(fleet, update));
+  }
+
+  /** Tells the fleet a transition made here; a store that fails is ignored (the breaker runs alone). */
+  private tellFleet(tell: (membership: CircuitStoreMembership) => Promise<unknown>): void {
+    const membership = this.membership;
+    if (membership !== undefined && membership.available) tell(membership).catch(() => undefined);
+  }
+
+  private requestProbeLease(membership: CircuitStoreMembership, waiting: BreakerState): void {
+    this.leaseRequested = true;
+    const lease = this.options.timeout === undefined ? 0 : this.options.timeout * 2;
+    membership.acquireProbe(lease).then(
+      (answer: ProbeLease) => {
+        this.leaseRequested = false;
+        if (this.current !== waiting) return; // something else decided meanwhile
+        if (answer.granted) this.transition(PROBE_DUE, 'reset-timeout');
+        else this.applyFleet(answer.fleet.state === 'OPEN' ? { state: 'OPEN', remaining: answer.retryIn } : answer.fleet, 'event');
+      },
+      () => {
+        // The store failed: decide alone, as without one.
+        this.leaseRequested = false;
+        if (this.current === waiting) this.transition(PROBE_DUE, 'reset-timeout');
+      },
+    );
+  }
+
+  /** A fleet state pushed or read from the store. */
+  private applyFleet(fleet: FleetState, update: FleetUpdate): void {
+    const state = this.current;
+    // Disabled breakers ignore the fleet; our own probe's outcome will tell it.
+    if (state === DISABLED || state === PROBING) return;
+    switch (fleet.state) {
+      case 'CLOSED':
+        if (state.kind === 'CLOSED') return;
+        if (update === 'sync' && state === ISOLATED) {
+          this.tellFleet((membership) => membership.isolate());
+          return;
+        }
+        if (update === 'sync' && state.kind === 'OPEN') {
+          // The store knows nothing (it restarted, or this process tripped while it was away): tell it.
+          const remaining = Math.max(0, state.probeAt - this.now());
+          this.tellFleet((membership) => membership.open(remaining, false));
+          return;
+        }
+        this.isolations = 0;
+        this.isolationEpoch++;
+        this.strategy.reset();
+        this.resetTimeoutNow = this.options.resetTimeout;
+        this.transition(CLOSED, 'store');
+        return;
+      case 'OPEN':
+        this.adoptOpen(fleet.remaining);
+        return;
+      case 'ISOLATED':
+        if (state !== ISOLATED) this.transition(ISOLATED, 'store');
+        return;
+      default:
+        assertNever(fleet);
+    }
+  }
+
+  private adoptOpen(remaining: number): void {
+    const now = this.now();
+    if (this.current.kind === 'CLOSED') {
+      this.opened++;
+      this.strategy.reset();
+    }
+    this.transition({ kind: 'OPEN', openedAt: now, probeAt: now + remaining }, 'store', { failures: 0, error: undefined, wait: remaining });
   }
 
   private transition(
@@ -450,6 +550,7 @@ export class CircuitBreaker<F = never> {
   isolate(): Disposable {
     this.isolations++;
     if (this.current !== ISOLATED) this.transition(ISOLATED, 'isolated');
+    this.tellFleet((membership) => membership.isolate());
     const epoch = this.isolationEpoch;
     let released = false;
     return {
@@ -459,6 +560,7 @@ export class CircuitBreaker<F = never> {
         if (--this.isolations === 0 && this.current === ISOLATED) {
           this.strategy.reset();
           this.transition(CLOSED, 'released');
+          this.tellFleet((membership) => membership.close());
         }
       },
     };
@@ -471,6 +573,7 @@ export class CircuitBreaker<F = never> {
     this.strategy.reset();
     this.resetTimeoutNow = this.options.resetTimeout;
     this.transition(CLOSED, 'reset');
+    this.tellFleet((membership) => membership.close());
   }
 
   /** Lets every call through, still recording stats, until `enable()`. */

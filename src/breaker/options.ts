@@ -1,5 +1,6 @@
 import { describe } from '../events/listeners';
 import type { CircuitBreakerLogger } from '../events/logger';
+import { isCircuitStore, type CircuitStore } from '../store/circuit-store';
 
 /**
  * Options of a breaker, for `new CircuitBreaker(options)` and `@CircuitBreaker(options)`.
@@ -69,6 +70,13 @@ export interface CircuitBreakerOptions<F = never> {
    * @default false
    */
   readonly fallbackOnFailure?: boolean;
+  /**
+   * Shares this breaker's circuit with every breaker of the same `name` on
+   * the same store, across processes (`RedisCircuitStore` from
+   * `circuit-breaker-decorator/redis`). A plain breaker needs a `name`.
+   * @default undefined (this process only)
+   */
+  readonly store?: CircuitStore;
 }
 
 /** The options after validation, with defaults in place. */
@@ -84,6 +92,7 @@ export interface ResolvedOptions {
   readonly backoffMultiplier: number;
   readonly fallback: ((error: unknown, ...args: any[]) => unknown) | undefined;
   readonly fallbackOnFailure: boolean;
+  readonly store: CircuitStore | undefined;
 }
 
 export const DEFAULT_FAILURE_THRESHOLD = 3;
@@ -104,6 +113,7 @@ const BREAKER_OPTION_NAMES: readonly string[] = [
   'backoffMultiplier',
   'fallback',
   'fallbackOnFailure',
+  'store',
 ];
 
 /**
@@ -181,6 +191,11 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
     throw new TypeError('fallbackOnFailure needs a fallback option');
   }
 
+  const store = given.store;
+  if (store !== undefined && !isCircuitStore(store)) {
+    throw new TypeError(`store must be a circuit store (an object with a join method, e.g. RedisCircuitStore), got ${describe(store)}`);
+  }
+
   return Object.freeze({
     failureThreshold,
     resetTimeout,
@@ -193,6 +208,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
     backoffMultiplier,
     fallback: fallback as ((error: unknown, ...args: unknown[]) => unknown) | undefined,
     fallbackOnFailure,
+    store: store as CircuitStore | undefined,
   });
 }
 

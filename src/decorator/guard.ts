@@ -72,6 +72,8 @@ class MethodScope implements GuardedMethod {
     this.bound = true;
     if (!this.named) this.breaker.name = methodName(owner, this.key);
     registerBreaker(owner, this.key, this);
+    // Named now: a breaker with a store joins its fleet circuit under `Class#method`.
+    this.breaker.joinFleet();
   }
 
   breakers(): Iterable<CircuitBreaker<unknown>> {

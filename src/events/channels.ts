@@ -17,6 +17,7 @@ export const channelNames = Object.freeze({
   refusal: 'circuit-breaker-decorator:refusal',
 } as const);
 
+/** @internal The channels, by event; not in the published types, which then need no `@types/node`. */
 export const channels = {
   stateChange: diagnosticsChannel.channel(channelNames.stateChange),
   open: diagnosticsChannel.channel(channelNames.open),
@@ -27,5 +28,5 @@ export const channels = {
   refusal: diagnosticsChannel.channel(channelNames.refusal),
 };
 
-/** `NODE_DEBUG=circuit-breaker` prints every transition to stderr. */
+/** @internal `NODE_DEBUG=circuit-breaker` prints every transition to stderr. */
 export const debug = debuglog('circuit-breaker');

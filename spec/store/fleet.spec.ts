@@ -1,0 +1,206 @@
+/**
+ * The fleet rules of DESIGN.md, with several breakers of one name sharing an
+ * InMemoryCircuitStore under sinon's fake clock: each breaker stands for a process.
+ */
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { CircuitBreaker, InMemoryCircuitStore, isCircuitBreakerOpenException } from '../../src';
+
+const WAIT = 1_000;
+
+describe('fleet: breakers sharing a circuit through a store', () => {
+  let clock: sinon.SinonFakeTimers;
+  let store: InMemoryCircuitStore;
+  let dependency: sinon.SinonStub;
+
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+    store = new InMemoryCircuitStore();
+    dependency = sinon.stub().resolves('ok');
+  });
+  afterEach(() => clock.restore());
+
+  /** Lets pushes and store replies (microtasks) arrive. */
+  const settle = () => clock.tickAsync(0);
+  const member = (name = 'payments-api') => new CircuitBreaker({ name, store, failureThreshold: 2, resetTimeout: WAIT });
+  const fleetOf = async (n: number) => {
+    const members = Array.from({ length: n }, () => member());
+    await settle();
+    return members;
+  };
+  const call = (breaker: CircuitBreaker) => breaker.call(() => dependency()).catch((error: unknown) => error);
+  async function trip(breaker: CircuitBreaker): Promise<void> {
+    dependency.rejects(new Error('down'));
+    await call(breaker);
+    await call(breaker);
+    dependency.resolves('ok');
+    await settle();
+  }
+
+  describe('CLOSED', () => {
+    it('calls send the store nothing', async () => {
+      const [a] = await fleetOf(1);
+      const before = store.operations;
+      for (let i = 0; i < 100; i++) await call(a!);
+      expect(store.operations).to.equal(before);
+      expect(dependency.callCount).to.equal(100);
+    });
+
+    it('counts failures per process: one failure in each of two processes trips nothing', async () => {
+      const [a, b] = await fleetOf(2);
+      dependency.rejects(new Error('down'));
+      await call(a!);
+      await call(b!);
+      await settle();
+      expect([a!.state, b!.state]).to.deep.equal(['CLOSED', 'CLOSED']);
+    });
+  });
+
+  describe('a trip', () => {
+    it('opens every member, which refuse without invoking', async () => {
+      const [a, b, c, d] = await fleetOf(4);
+      await trip(a!);
+      expect([a, b, c, d].map((m) => m!.state)).to.deep.equal(['OPEN', 'OPEN', 'OPEN', 'OPEN']);
+      const calls = dependency.callCount;
+      const refusals = await Promise.all([b, c, d].map((m) => call(m!)));
+      expect(refusals.every(isCircuitBreakerOpenException)).to.equal(true);
+      expect(dependency.callCount).to.equal(calls);
+    });
+
+    it('gives the others the remaining wait, not a clock time', async () => {
+      const [a, b] = await fleetOf(2);
+      await trip(a!);
+      expect(b!.stats().nextProbeAt).to.equal(Date.now() + WAIT);
+    });
+  });
+
+  describe('the probe', () => {
+    it('when the wait is over, a burst over all members invokes the dependency exactly once', async () => {
+      const members = await fleetOf(4);
+      await trip(members[0]!);
+      clock.tick(WAIT);
+      const calls = dependency.callCount;
+      // The first call of each member asks for the lease and is refused; one member is granted it.
+      await Promise.all(members.map((m) => call(m)));
+      await settle();
+      const burst = [];
+      for (let i = 0; i < 1_000; i++) burst.push(call(members[i % members.length]!));
+      await Promise.all(burst);
+      expect(dependency.callCount - calls).to.equal(1);
+    });
+
+    it('a successful probe closes the circuit everywhere', async () => {
+      const members = await fleetOf(3);
+      await trip(members[0]!);
+      clock.tick(WAIT);
+      await Promise.all(members.map((m) => call(m)));
+      await settle();
+      await Promise.all(members.map((m) => call(m)));
+      await settle();
+      expect(members.map((m) => m.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED']);
+      expect(store.state('payments-api')).to.deep.equal({ state: 'CLOSED' });
+    });
+
+    it('a failed probe re-opens it everywhere with a fresh wait', async () => {
+      const members = await fleetOf(3);
+      await trip(members[0]!);
+      clock.tick(WAIT);
+      await Promise.all(members.map((m) => call(m)));
+      await settle();
+      dependency.rejects(new Error('still down'));
+      await Promise.all(members.map((m) => call(m)));
+      await settle();
+      expect(dependency.callCount).to.equal(3); // two trips + one probe
+      expect(members.map((m) => m.state)).to.deep.equal(['OPEN', 'OPEN', 'OPEN']);
+      for (const m of members) expect(m.stats().nextProbeAt).to.equal(Date.now() + WAIT);
+    });
+
+    it('a prober that dies frees the lease when it expires, and another probes', async () => {
+      const [a, b] = await fleetOf(2);
+      await trip(a!);
+      clock.tick(WAIT);
+      await call(a!); // asks for the lease, then "dies": it never calls again
+      await settle();
+      expect(a!.state).to.equal('HALF_OPEN');
+      await call(b!); // refused: lease held
+      await settle();
+      expect(b!.state).to.equal('OPEN');
+      clock.tick(10_000); // the lease (probeLease default: 10 s in Redis; here the retryIn the store gave)
+      await call(b!);
+      await settle();
+      expect(b!.state).to.equal('HALF_OPEN');
+      expect(await b!.call(() => dependency())).to.equal('ok');
+      await settle();
+      expect(b!.state).to.equal('CLOSED');
+    });
+  });
+
+  it('a member that starts during the outage starts OPEN', async () => {
+    const [a] = await fleetOf(1);
+    await trip(a!);
+    clock.tick(300);
+    const late = member();
+    await settle();
+    expect(late.state).to.equal('OPEN');
+    expect(late.stats().nextProbeAt).to.equal(Date.now() + WAIT - 300);
+  });
+
+  it('isolate and reset act fleet-wide', async () => {
+    const [a, b] = await fleetOf(2);
+    const handle = a!.isolate();
+    await settle();
+    expect(b!.state).to.equal('OPEN');
+    expect((await call(b!)) as { retryAfter: number }).to.have.property('retryAfter', Infinity);
+    handle.dispose();
+    await settle();
+    expect(b!.state).to.equal('CLOSED');
+    b!.isolate();
+    await settle();
+    a!.reset();
+    await settle();
+    expect(b!.state).to.equal('CLOSED');
+  });
+
+  describe('a store that is down', () => {
+    it('never fails a call; a lone breaker still trips and recovers by itself', async () => {
+      const [a, b] = await fleetOf(2);
+      store.available = false;
+      await trip(a!);
+      expect(a!.state).to.equal('OPEN');
+      expect(b!.state).to.equal('CLOSED'); // nothing reached it
+      clock.tick(WAIT);
+      expect(await a!.call(() => dependency())).to.equal('ok'); // probes alone, at once
+      expect(a!.state).to.equal('CLOSED');
+    });
+
+    it('catches up when the store is back: a member that tripped alone tells the fleet', async () => {
+      const [a, b] = await fleetOf(2);
+      store.available = false;
+      await trip(a!);
+      store.reconnect();
+      await settle();
+      expect(b!.state).to.equal('OPEN');
+    });
+  });
+
+  it('rejects a plain breaker with a store but no name, and a store that is not one', () => {
+    expect(() => new CircuitBreaker({ store })).to.throw(TypeError, /name/);
+    expect(() => new CircuitBreaker({ name: 'x', store: {} as never })).to.throw(TypeError, /store/);
+  });
+
+  it('decorated methods share by Class#method', async () => {
+    class Payments {
+      @CircuitBreaker({ failureThreshold: 1, resetTimeout: WAIT, store })
+      async charge(): Promise<string> {
+        return dependency();
+      }
+    }
+    const other = new CircuitBreaker({ name: 'Payments#charge', store });
+    const payments = new Payments();
+    await settle();
+    dependency.rejects(new Error('down'));
+    await payments.charge().catch(() => undefined);
+    await settle();
+    expect(other.state).to.equal('OPEN');
+  });
+});

@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import Redis, { type RedisOptions } from 'ioredis';
+import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
+
+/** Options of `RedisCircuitStore`: a `url` (the store makes and owns its connections) or a `client` (yours). */
+export type RedisCircuitStoreOptions = (
+  | {
+      /** `redis://host:port/db`; the store connects with the options below. */
+      readonly url: string;
+      readonly client?: never;
+    }
+  | {
+      /**
+       * Your ioredis client, used for commands; the store subscribes on a
+       * `duplicate()` of it. Configure it as the README says (no offline
+       * queue, a `commandTimeout`), or a slow Redis can hold a transition back.
+       */
+      readonly client: Redis;
+      readonly url?: never;
+    }
+) & {
+  /**
+   * Prefix of every key and channel. Keys are `${prefix}{${name}}:state` and
+   * the like: the `{name}` hash tag keeps one circuit's keys in one Redis Cluster slot.
+   * @default 'circuit-breaker:'
+   */
+  readonly prefix?: string;
+  /**
+   * Milliseconds a store command may take before the breaker stops waiting
+   * and decides alone (only with `url`).
+   * @default 250
+   */
+  readonly commandTimeout?: number;
+  /**
+   * Milliseconds a probe lease lasts: if the prober dies, another process
+   * probes after it. Make it longer than a probe takes (a breaker with a
+   * `timeout` option uses that plus a margin, when larger).
+   * @default 10_000
+   */
+  readonly probeLease?: number;
+  /** Further ioredis options (only with `url`). */
+  readonly redisOptions?: RedisOptions;
+};
+
+// KEYS: state, wait, lease.  ARGV: wait ms, fresh (1) or trip (0), channel, message
+const OPEN_SCRIPT = `
+if ARGV[2] == '0' and redis.call('GET', KEYS[1]) == 'OPEN' then
+  local ttl = redis.call('PTTL', KEYS[2])
+  if ttl > 0 then return ttl end
+end
+redis.call('SET', KEYS[1], 'OPEN')
+redis.call('DEL', KEYS[3])
+if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) else redis.call('DEL', KEYS[2]) end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return -1
+`;
+// KEYS: state, wait, lease.  ARGV: lease ms, holder
+const ACQUIRE_SCRIPT = `
+local state = redis.call('GET', KEYS[1])
+if not state then return {'CLOSED', 0} end
+if state == 'ISOLATED' then return {'ISOLATED', 0} end
+local wait = redis.call('PTTL', KEYS[2])
+if wait > 0 then return {'OPEN', wait} end
+if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[1]) then return {'GRANTED', 0} end
+if redis.call('GET', KEYS[3]) == ARGV[2] then
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+  return {'GRANTED', 0}
+end
+return {'LEASED', redis.call('PTTL', KEYS[3])}
+`;
+// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message
+const SET_SCRIPT = `
+if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`;
+// KEYS: state, wait
+const READ_SCRIPT = `
+local state = redis.call('GET', KEYS[1])
+if not state then return {'CLOSED', 0} end
+local wait = redis.call('PTTL', KEYS[2])
+if wait < 0 then wait = 0 end
+return {state, wait}
+`;
+
+interface Circuit {
+  readonly keys: readonly [string, string, string];
+  readonly channel: string;
+  readonly members: Map<string, (fleet: FleetState, update: FleetUpdate) => void>;
+}
+
+/**
+ * Shares circuits across processes through Redis (ioredis). Breakers with
+ * the same `name` and a store on the same Redis share one circuit: a trip
+ * anywhere opens it everywhere (pushed by pub/sub), the wait is a key's TTL,
+ * and one process at a time holds the probe lease (`SET NX PX`).
+ * A guarded CLOSED call sends Redis nothing.
+ *
+ * @example
+ * const store = new RedisCircuitStore({ url: 'redis://127.0.0.1:6379' });
+ * const breaker = new CircuitBreaker({ name: 'payments-api', store });
+ * await store.close();
+ */
+export class RedisCircuitStore implements CircuitStore {
+  private readonly client: Redis;
+  private readonly subscriber: Redis;
+  private readonly ownsClient: boolean;
+  private readonly prefix: string;
+  private readonly probeLeaseMs: number;
+  private readonly circuits = new Map<string, Circuit>();
+  private closed = false;
+  /** Set when a command failed or timed out; cleared by the next success or reconnect. */
+  private degraded = false;
+  private healthCheck: NodeJS.Timeout | undefined;
+
+  constructor(options: RedisCircuitStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('RedisCircuitStore needs { url } or { client }');
+    const known = ['url', 'client', 'prefix', 'commandTimeout', 'probeLease', 'redisOptions'];
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) throw new TypeError(`unknown RedisCircuitStore option "${key}" (known options: ${known.join(', ')})`);
+    }
+    const { url, client } = options as { url?: unknown; client?: unknown };
+    if ((url === undefined) === (client === undefined)) throw new TypeError('RedisCircuitStore needs exactly one of url or client');
+    const prefix = options.prefix ?? 'circuit-breaker:';
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      throw new TypeError('prefix must be a string without { or } (the breaker name is the hash tag)');
+    }
+    this.prefix = prefix;
+    const commandTimeout = options.commandTimeout ?? 250;
+    if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
+      throw new RangeError(`commandTimeout must be a positive number of milliseconds, got ${String(commandTimeout)}`);
+    }
+    const probeLease = options.probeLease ?? 10_000;
+    if (typeof probeLease !== 'number' || !Number.isInteger(probeLease) || probeLease <= 0) {
+      throw new RangeError(`probeLease must be a positive integer of milliseconds, got ${String(probeLease)}`);
+    }
+    this.probeLeaseMs = probeLease;
+
+    if (url !== undefined) {
+      if (typeof url !== 'string') throw new TypeError('url must be a string');
+      this.client = new Redis(url, {
+        // A dead or hung Redis must surface at once: a transition is never queued behind a reconnect.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout,
+        connectTimeout: Math.max(1000, commandTimeout),
+        retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+        ...options.redisOptions,
+      });
+      this.ownsClient = true;
+    } else {
+      if (typeof (client as Redis).duplicate !== 'function') throw new TypeError('client must be an ioredis client');
+      this.client = client as Redis;
+      this.ownsClient = false;
+    }
+    // The subscriber must keep its queue: a subscribe issued before it connects is sent when it does.
+    this.subscriber = this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    this.client.on('error', () => (this.degraded = true));
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
+    // Every (re)connect re-reads each circuit: a process that starts or reconnects during an outage starts OPEN.
+    this.subscriber.on('ready', () => this.resync());
+    this.client.on('ready', () => {
+      this.degraded = false;
+      this.resync();
+    });
+  }
+
+  join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
+    if (this.closed) throw new Error('RedisCircuitStore is closed');
+    const circuit = this.circuit(name);
+    const id = randomUUID();
+    circuit.members.set(id, onFleet);
+    if (circuit.members.size === 1) void this.subscriber.subscribe(circuit.channel).catch(() => undefined);
+    void this.read(circuit).then((fleet) => fleet !== undefined && circuit.members.has(id) && onFleet(fleet, 'sync'));
+    const [state, wait, lease] = circuit.keys;
+    const store = this;
+    return {
+      get available() {
+        return store.available;
+      },
+      open: async (waitMs, fresh) => {
+        const ms = Math.ceil(waitMs);
+        const remaining = (await this.command(() =>
+          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, fresh ? '1' : '0', circuit.channel, `OPEN ${ms} ${id}`),
+        )) as number;
+        return remaining < 0 ? ms : remaining;
+      },
+      acquireProbe: async (leaseMs): Promise<ProbeLease> => {
+        const ms = Math.max(this.probeLeaseMs, Math.ceil(leaseMs));
+        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, 3, state, wait, lease, ms, id))) as [string, number];
+        switch (answer) {
+          case 'GRANTED':
+            return { granted: true };
+          case 'CLOSED':
+            return { granted: false, fleet: { state: 'CLOSED' }, retryIn: 0 };
+          case 'ISOLATED':
+            return { granted: false, fleet: { state: 'ISOLATED' }, retryIn: Infinity };
+          case 'OPEN':
+            return { granted: false, fleet: { state: 'OPEN', remaining: ttl }, retryIn: ttl };
+          default:
+            return { granted: false, fleet: { state: 'OPEN', remaining: 0 }, retryIn: Math.max(1, ttl) };
+        }
+      },
+      close: async () => {
+        await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`));
+      },
+      isolate: async () => {
+        await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', circuit.channel, `ISOLATED 0 ${id}`));
+      },
+      leave: () => {
+        circuit.members.delete(id);
+        if (circuit.members.size === 0 && !this.closed) void this.subscriber.unsubscribe(circuit.channel).catch(() => undefined);
+      },
+    };
+  }
+
+  /** True while commands can be expected to answer promptly. */
+  get available(): boolean {
+    return !this.closed && !this.degraded && this.client.status === 'ready';
+  }
+
+  /** Resolves once both connections are ready (for start-up ordering; breakers do not need it). */
+  async ready(): Promise<void> {
+    const wait = (redis: Redis) =>
+      redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    await Promise.all([wait(this.client), wait(this.subscriber)]);
+  }
+
+  /** Ends every connection the store made (not a `client` you passed in). Breakers go on alone. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
+    this.subscriber.disconnect();
+    if (this.ownsClient) {
+      await this.client.quit().catch(() => this.client.disconnect());
+    }
+  }
+
+  private async command<T>(run: () => Promise<T>): Promise<T> {
+    if (!this.available) throw new Error('RedisCircuitStore unavailable');
+    try {
+      const result = await run();
+      this.degraded = false;
+      return result;
+    } catch (error) {
+      this.markDegraded();
+      throw error;
+    }
+  }
+
+  /** A timed-out command leaves the connection "ready": ping until Redis answers again, then resync. */
+  private markDegraded(): void {
+    this.degraded = true;
+    if (this.healthCheck !== undefined || this.closed) return;
+    this.healthCheck = setInterval(() => {
+      this.client.ping().then(
+        () => {
+          clearInterval(this.healthCheck);
+          this.healthCheck = undefined;
+          this.degraded = false;
+          this.resync();
+        },
+        () => undefined,
+      );
+    }, 500);
+    this.healthCheck.unref();
+  }
+
+  private async read(circuit: Circuit): Promise<FleetState | undefined> {
+    try {
+      const [state, wait] = (await this.client.eval(READ_SCRIPT, 2, circuit.keys[0], circuit.keys[1])) as [string, number];
+      if (state === 'OPEN') return { state: 'OPEN', remaining: wait };
+      if (state === 'ISOLATED') return { state: 'ISOLATED' };
+      return { state: 'CLOSED' };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private resync(): void {
+    if (this.closed) return;
+    for (const circuit of this.circuits.values()) {
+      void this.read(circuit).then((fleet) => {
+        if (fleet !== undefined) for (const onFleet of circuit.members.values()) onFleet(fleet, 'sync');
+      });
+    }
+  }
+
+  private deliver(channel: string, message: string): void {
+    const circuit = this.byChannel.get(channel);
+    if (circuit === undefined) return;
+    const [state, ms, sender] = message.split(' ');
+    const fleet: FleetState =
+      state === 'OPEN' ? { state: 'OPEN', remaining: Number(ms) } : state === 'ISOLATED' ? { state: 'ISOLATED' } : { state: 'CLOSED' };
+    for (const [id, onFleet] of circuit.members) if (id !== sender) onFleet(fleet, 'event');
+  }
+
+  private readonly byChannel = new Map<string, Circuit>();
+
+  private circuit(name: string): Circuit {
+    let circuit = this.circuits.get(name);
+    if (circuit === undefined) {
+      const base = `${this.prefix}{${name}}`;
+      circuit = { keys: [`${base}:state`, `${base}:wait`, `${base}:lease`], channel: `${base}:events`, members: new Map() };
+      this.circuits.set(name, circuit);
+      this.byChannel.set(circuit.channel, circuit);
+    }
+    return circuit;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The fleet contract: what a breaker tells the other processes sharing its
+ * circuit, and what it asks of them. Redis is one implementation
+ * (`circuit-breaker-decorator/redis`); `InMemoryCircuitStore` is another,
+ * for several breakers in one process and for specs under a fake clock.
+ *
+ * The hot path never touches a store: a breaker talks to it only on
+ * transitions, and when its wait is over and it wants the fleet's one probe.
+ */
+
+/** The fleet's view of one circuit, as a store reports it. */
+export type FleetState =
+  | { readonly state: 'CLOSED' }
+  /** `remaining`: ms of the wait left, read from a TTL (0: a probe is due). */
+  | { readonly state: 'OPEN'; readonly remaining: number }
+  | { readonly state: 'ISOLATED' };
+
+/** The answer to a request for the fleet's single probe. */
+export type ProbeLease =
+  | { readonly granted: true }
+  /** Not granted: adopt `fleet`; ask again after `retryIn` ms (the holder's lease or the fleet's wait). */
+  | { readonly granted: false; readonly fleet: FleetState; readonly retryIn: number };
+
+/** A breaker's membership of a fleet circuit, from `CircuitStore.join`. */
+export interface CircuitStoreMembership {
+  /** False while the store cannot be reached: the breaker then decides alone. Read synchronously. */
+  readonly available: boolean;
+  /**
+   * This member opened the circuit: OPEN fleet-wide for `wait` ms. A trip
+   * (`fresh` false) leaves a wait already running elsewhere as it is; a
+   * failed probe (`fresh` true) starts a new one.
+   * @returns the fleet's remaining wait in ms, to adopt
+   */
+  open(wait: number, fresh: boolean): Promise<number>;
+  /** This member wants to probe; at most one member holds the lease, for `leaseMs`. */
+  acquireProbe(leaseMs: number): Promise<ProbeLease>;
+  /** The circuit closed here (a probe succeeded, or a reset): CLOSED fleet-wide. */
+  close(): Promise<void>;
+  /** Forced open by hand, fleet-wide, until a `close()`. */
+  isolate(): Promise<void>;
+  /** Stops receiving; the circuit's state stays in the store. */
+  leave(): void;
+}
+
+/** Why a store reports a fleet state: another member's transition, or a (re)read on connecting. */
+export type FleetUpdate = 'event' | 'sync';
+
+/**
+ * A place breakers of the same name share one circuit.
+ * `join` subscribes `onFleet` to the transitions other members make
+ * (`'event'`), and calls it with the current state once connected and after
+ * each reconnect (`'sync'`), so a breaker that starts during an outage starts OPEN.
+ */
+export interface CircuitStore {
+  join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership;
+}
+
+/** True for an object that can serve as a `store` option. */
+export function isCircuitStore(value: unknown): value is CircuitStore {
+  return typeof value === 'object' && value !== null && typeof (value as CircuitStore).join === 'function';
+}

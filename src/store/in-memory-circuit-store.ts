@@ -1,0 +1,153 @@
+import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from './circuit-store';
+
+/** A real microtask: sinon's fake clock fakes `queueMicrotask`, but not promise jobs. */
+function later(run: () => void): void {
+  void Promise.resolve().then(run);
+}
+
+interface Circuit {
+  state: 'OPEN' | 'ISOLATED' | undefined;
+  /** Clock time the wait ends (a TTL, in Redis). */
+  waitUntil: number;
+  lease: { readonly holder: object; readonly until: number } | undefined;
+  readonly members: Set<Member>;
+}
+
+interface Member {
+  readonly onFleet: (fleet: FleetState, update: FleetUpdate) => void;
+}
+
+/**
+ * A circuit store in this process's memory: breakers of the same name share
+ * one circuit with the same rules as the Redis store (a wait that is a TTL,
+ * a probe lease, pushed transitions). Pushes are delivered on a microtask,
+ * as a network would deliver them later. `available = false` simulates a
+ * store that cannot be reached.
+ *
+ * @example const store = new InMemoryCircuitStore(); new CircuitBreaker({ name: 'api', store });
+ */
+export class InMemoryCircuitStore implements CircuitStore {
+  private readonly circuits = new Map<string, Circuit>();
+  /** Set false to simulate an outage of the store: every operation fails. */
+  available = true;
+  /** Operations received, to show that calls do not reach the store. */
+  operations = 0;
+
+  private readonly clock: () => number;
+  private readonly probeLease: number;
+
+  /**
+   * @param options.clock - the time in ms (default `Date.now`, looked up at each read)
+   * @param options.probeLease - ms a probe lease lasts, at least (default 10_000, as RedisCircuitStore)
+   */
+  constructor(options: { readonly clock?: () => number; readonly probeLease?: number } = {}) {
+    this.clock = options.clock ?? (() => Date.now());
+    this.probeLease = options.probeLease ?? 10_000;
+  }
+
+  join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
+    const circuit = this.circuit(name);
+    const member: Member = { onFleet };
+    circuit.members.add(member);
+    const store = this;
+    // Once "connected", the member learns the current state.
+    later(() => {
+      if (circuit.members.has(member) && store.available) onFleet(store.view(circuit), 'sync');
+    });
+    return {
+      get available() {
+        return store.available;
+      },
+      open: (wait, fresh) =>
+        this.operation(() => {
+          const now = this.clock();
+          if (!fresh && circuit.state === 'OPEN' && circuit.waitUntil > now) return circuit.waitUntil - now;
+          circuit.state = 'OPEN';
+          circuit.waitUntil = now + wait;
+          circuit.lease = undefined;
+          this.push(circuit, member, { state: 'OPEN', remaining: wait });
+          return wait;
+        }),
+      acquireProbe: (leaseMs) => this.operation((): ProbeLease => this.acquire(circuit, member, leaseMs)),
+      close: () =>
+        this.operation(() => {
+          circuit.state = undefined;
+          circuit.lease = undefined;
+          this.push(circuit, member, { state: 'CLOSED' });
+        }),
+      isolate: () =>
+        this.operation(() => {
+          circuit.state = 'ISOLATED';
+          circuit.lease = undefined;
+          this.push(circuit, member, { state: 'ISOLATED' });
+        }),
+      leave: () => {
+        circuit.members.delete(member);
+      },
+    };
+  }
+
+  /** The fleet state of `name`, as a new member would read it. */
+  state(name: string): FleetState {
+    return this.view(this.circuit(name));
+  }
+
+  /** Simulates the store being restarted empty (Redis without persistence). */
+  flush(): void {
+    for (const circuit of this.circuits.values()) {
+      circuit.state = undefined;
+      circuit.lease = undefined;
+    }
+  }
+
+  /** Simulates a reconnect: every member re-reads the current state. */
+  reconnect(): void {
+    this.available = true;
+    for (const circuit of this.circuits.values()) {
+      const fleet = this.view(circuit);
+      for (const member of circuit.members) later(() => member.onFleet(fleet, 'sync'));
+    }
+  }
+
+  private acquire(circuit: Circuit, member: Member, leaseMs: number): ProbeLease {
+    const now = this.clock();
+    if (circuit.state === undefined) return { granted: false, fleet: { state: 'CLOSED' }, retryIn: 0 };
+    if (circuit.state === 'ISOLATED') return { granted: false, fleet: { state: 'ISOLATED' }, retryIn: Infinity };
+    if (circuit.waitUntil > now) {
+      const remaining = circuit.waitUntil - now;
+      return { granted: false, fleet: { state: 'OPEN', remaining }, retryIn: remaining };
+    }
+    if (circuit.lease !== undefined && circuit.lease.until > now && circuit.lease.holder !== member) {
+      return { granted: false, fleet: { state: 'OPEN', remaining: 0 }, retryIn: circuit.lease.until - now };
+    }
+    circuit.lease = { holder: member, until: now + Math.max(this.probeLease, leaseMs) };
+    return { granted: true };
+  }
+
+  private view(circuit: Circuit): FleetState {
+    if (circuit.state === undefined) return { state: 'CLOSED' };
+    if (circuit.state === 'ISOLATED') return { state: 'ISOLATED' };
+    return { state: 'OPEN', remaining: Math.max(0, circuit.waitUntil - this.clock()) };
+  }
+
+  private operation<T>(run: () => T): Promise<T> {
+    this.operations++;
+    if (!this.available) return Promise.reject(new Error('in-memory circuit store unavailable'));
+    return Promise.resolve().then(run);
+  }
+
+  private push(circuit: Circuit, from: Member, fleet: FleetState): void {
+    for (const member of circuit.members) {
+      if (member !== from) later(() => member.onFleet(fleet, 'event'));
+    }
+  }
+
+  private circuit(name: string): Circuit {
+    let circuit = this.circuits.get(name);
+    if (circuit === undefined) {
+      circuit = { state: undefined, waitUntil: 0, lease: undefined, members: new Set() };
+      this.circuits.set(name, circuit);
+    }
+    return circuit;
+  }
+}
