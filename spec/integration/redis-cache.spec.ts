@@ -53,7 +53,7 @@ describe('RedisCache against a real redis-server (legacy decorators)', function 
 
   afterEach(() => {
     sinon.restore();
-    client.disconnect();
+    (client as Redis | undefined)?.disconnect();
     server?.resume();
   });
 
@@ -120,8 +120,8 @@ describe('RedisCache against a real redis-server (legacy decorators)', function 
         // A failed read is a cache miss; the failure is still counted.
         expect(await cache.get('user:1')).to.equal(null);
         const error = await cache.del('user:1').then(() => undefined, (e: unknown) => e);
-        expect(isCircuitBreakerOpenException(error), 'the Redis error itself').to.equal(false);
-        expect(String(error)).to.match(/enableOfflineQueue|Connection is closed|ECONNREFUSED/);
+        expect(error, 'the Redis error itself').to.be.instanceOf(Error);
+        expect(isCircuitBreakerOpenException(error), String(error)).to.equal(false);
       }
       expect(get.callCount).to.equal(policy.failureThreshold);
       expect(del.callCount).to.equal(policy.failureThreshold);
@@ -193,12 +193,12 @@ describe('RedisCache against a real redis-server (legacy decorators)', function 
     it('after resetTimeout lets exactly one probe through, CLOSES, and data flows again', async () => {
       await openTheCircuits();
       await server!.restart();
-      expect(await whenReady(client, 2_000), 'client reconnected').to.equal(true);
       const get = sinon.spy(client, 'get');
 
-      // Before resetTimeout: still refused, though Redis is back.
+      // Before resetTimeout: still refused, though Redis answers again.
       expect(await cache.get('k')).to.equal(null);
       expect(get.callCount).to.equal(0);
+      expect(await whenReady(client, 2_000), 'client reconnected').to.equal(true);
 
       await waitForProbe();
       const refusalsBefore = breaker('get').stats().refusals;
