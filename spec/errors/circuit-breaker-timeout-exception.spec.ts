@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { CircuitBreakerTimeoutException, isCircuitBreakerOpenException, isCircuitBreakerTimeoutException } from '../../src';
+
+/** Loads src/errors again, as a second installed copy of the package would be loaded. */
+function loadASecondCopy(): typeof import('../../src/errors/circuit-breaker-timeout-exception') {
+  const paths = ['brand', 'circuit-breaker-timeout-exception'].map((file) => require.resolve(`../../src/errors/${file}`));
+  const saved = paths.map((path) => require.cache[path]);
+  try {
+    for (const path of paths) delete require.cache[path];
+    return require('../../src/errors/circuit-breaker-timeout-exception');
+  } finally {
+    paths.forEach((path, i) => {
+      require.cache[path] = saved[i];
+    });
+  }
+}
+
+describe('CircuitBreakerTimeoutException', () => {
+  it('is an Error named CircuitBreakerTimeoutException with breaker, timeout and message', () => {
+    const error = new CircuitBreakerTimeoutException('slow-api', 250);
+    expect(error).to.be.instanceOf(Error);
+    expect(error).to.include({ name: 'CircuitBreakerTimeoutException', breaker: 'slow-api', timeout: 250 });
+    expect(error.message).to.equal('Circuit breaker "slow-api": call timed out after 250 ms');
+  });
+
+  it('passes `cause` through', () => {
+    const cause = new Error('root');
+    expect(new CircuitBreakerTimeoutException('b', 1, { cause }).cause).to.equal(cause);
+  });
+
+  it('is recognised by its guard only', () => {
+    const error = new CircuitBreakerTimeoutException('b', 1);
+    expect(isCircuitBreakerTimeoutException(error)).to.equal(true);
+    expect(isCircuitBreakerOpenException(error)).to.equal(false);
+    expect(isCircuitBreakerTimeoutException(new Error('timeout'))).to.equal(false);
+  });
+
+  it('is recognised across two installed copies, both ways', () => {
+    const copy = loadASecondCopy();
+    expect(copy.CircuitBreakerTimeoutException).to.not.equal(CircuitBreakerTimeoutException);
+    expect(isCircuitBreakerTimeoutException(new copy.CircuitBreakerTimeoutException('b', 1))).to.equal(true);
+    expect(copy.isCircuitBreakerTimeoutException(new CircuitBreakerTimeoutException('b', 1))).to.equal(true);
+  });
+});

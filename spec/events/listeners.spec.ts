@@ -1,0 +1,162 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { CircuitBreaker, CircuitBreakerOpenException } from '../../src';
+import { fail, ok, openTheCircuit, rejectionOf } from '../support/helpers';
+
+describe('CircuitBreaker typed events', () => {
+  let clock: sinon.SinonFakeTimers;
+  let breaker: CircuitBreaker<never>;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+    breaker = new CircuitBreaker({ name: 'events', failureThreshold: 2, resetTimeout: 1_000 });
+  });
+  afterEach(() => clock.restore());
+
+  it('onOpen: once when failures trip it, with the failures, wait, probe time and tripping error', async () => {
+    const onOpen = sinon.spy();
+    breaker.onOpen(onOpen);
+    await rejectionOf(breaker.call(fail));
+    expect(onOpen.called).to.equal(false);
+    clock.tick(5);
+    const error = new Error('second');
+    await rejectionOf(breaker.call(() => Promise.reject(error)));
+    expect(onOpen.calledOnce).to.equal(true);
+    expect(onOpen.firstCall.args[0]).to.deep.equal({ breaker: 'events', reason: 'threshold', failures: 2, resetTimeout: 1_000, probeAt: 1_005, error });
+    expect(onOpen.firstCall.args[0].error).to.equal(error);
+  });
+
+  it('onOpen: on a failed probe, and on isolate() with Infinity', async () => {
+    const onOpen = sinon.spy();
+    await openTheCircuit(breaker);
+    breaker.onOpen(onOpen);
+    clock.tick(1_000);
+    await rejectionOf(breaker.call(fail));
+    expect(onOpen.firstCall.args[0]).to.include({ reason: 'probe-failed', failures: 0 });
+    breaker.reset();
+    breaker.isolate();
+    expect(onOpen.secondCall.args[0]).to.deep.equal({ breaker: 'events', reason: 'isolated', failures: 0, resetTimeout: Infinity, probeAt: Infinity });
+  });
+
+  it('onHalfOpen and onClose: when a probe is let through, and when it succeeds', async () => {
+    const onHalfOpen = sinon.spy();
+    const onClose = sinon.spy();
+    breaker.onHalfOpen(onHalfOpen);
+    breaker.onClose(onClose);
+    await openTheCircuit(breaker);
+    clock.tick(1_000);
+    const probe = breaker.call(ok);
+    expect(onHalfOpen.calledOnceWithExactly({ breaker: 'events' })).to.equal(true);
+    expect(onClose.called).to.equal(false);
+    await probe;
+    expect(onClose.calledOnceWithExactly({ breaker: 'events', reason: 'probe-succeeded' })).to.equal(true);
+  });
+
+  it('onStateChange: every transition, with from, to and reason', async () => {
+    const onStateChange = sinon.spy();
+    breaker.onStateChange(onStateChange);
+    await openTheCircuit(breaker);
+    clock.tick(1_000);
+    await breaker.call(ok);
+    breaker.isolate().dispose();
+    expect(onStateChange.args.map(([event]) => event)).to.deep.equal([
+      { breaker: 'events', from: 'CLOSED', to: 'OPEN', reason: 'threshold' },
+      { breaker: 'events', from: 'OPEN', to: 'HALF_OPEN', reason: 'reset-timeout' },
+      { breaker: 'events', from: 'HALF_OPEN', to: 'CLOSED', reason: 'probe-succeeded' },
+      { breaker: 'events', from: 'CLOSED', to: 'OPEN', reason: 'isolated' },
+      { breaker: 'events', from: 'OPEN', to: 'CLOSED', reason: 'released' },
+    ]);
+  });
+
+  it('onSuccess and onFailure: each counted outcome, with the state and count', async () => {
+    const onSuccess = sinon.spy();
+    const onFailure = sinon.spy();
+    breaker.onSuccess(onSuccess);
+    breaker.onFailure(onFailure);
+    await breaker.call(ok);
+    const error = new Error('down');
+    await rejectionOf(breaker.call(() => Promise.reject(error)));
+    expect(onSuccess.calledOnceWithExactly({ breaker: 'events', state: 'CLOSED' })).to.equal(true);
+    expect(onFailure.calledOnceWithExactly({ breaker: 'events', state: 'CLOSED', error, failures: 1 })).to.equal(true);
+  });
+
+  it('onRefusal: each refused call, with retryAfter', async () => {
+    const onRefusal = sinon.spy();
+    breaker.onRefusal(onRefusal);
+    await openTheCircuit(breaker);
+    clock.tick(250);
+    await rejectionOf(breaker.call(ok));
+    expect(onRefusal.calledOnceWithExactly({ breaker: 'events', state: 'OPEN', retryAfter: 750 })).to.equal(true);
+  });
+
+  it('dispose() stops a listener; disposing twice is harmless', async () => {
+    const onFailure = sinon.spy();
+    const other = sinon.spy();
+    const subscription = breaker.onFailure(onFailure);
+    breaker.onFailure(other);
+    subscription.dispose();
+    subscription.dispose();
+    await rejectionOf(breaker.call(fail));
+    expect(onFailure.called).to.equal(false);
+    expect(other.calledOnce).to.equal(true);
+  });
+
+  it('a listener may dispose itself while being called', async () => {
+    const calls: string[] = [];
+    const subscription = breaker.onFailure(() => {
+      calls.push('self-disposing');
+      subscription.dispose();
+    });
+    breaker.onFailure(() => calls.push('next'));
+    await rejectionOf(breaker.call(fail));
+    await rejectionOf(breaker.call(fail));
+    expect(calls).to.deep.equal(['self-disposing', 'next', 'next']);
+  });
+
+  it('rejects a listener that is not a function', () => {
+    expect(() => breaker.onOpen('log' as never)).to.throw(TypeError, 'listener');
+  });
+
+  describe('a listener that throws', () => {
+    let nextTick: sinon.SinonStub;
+    beforeEach(() => {
+      nextTick = sinon.stub(process, 'nextTick');
+    });
+    afterEach(() => nextTick.restore());
+
+    it('corrupts nothing: the transition completes, other listeners run, the call\'s outcome is unchanged', async () => {
+      const bug = new Error('listener bug');
+      breaker.onOpen(() => {
+        throw bug;
+      });
+      const after = sinon.spy();
+      breaker.onOpen(after);
+      breaker.onStateChange(() => {
+        throw 'also a bug';
+      });
+      const error = new Error('down');
+      await rejectionOf(breaker.call(fail));
+      expect(await rejectionOf(breaker.call(() => Promise.reject(error)))).to.equal(error);
+      nextTick.restore();
+
+      expect(breaker.state).to.equal('OPEN');
+      expect(after.calledOnce).to.equal(true);
+      expect(await rejectionOf(breaker.call(ok))).to.be.instanceOf(CircuitBreakerOpenException);
+      expect(breaker.stats()).to.include({ opened: 1, failures: 2 });
+      clock.tick(1_000);
+      expect(await breaker.call(ok)).to.equal('ok');
+      expect(breaker.state).to.equal('CLOSED');
+    });
+
+    it('is re-raised, unchanged, on process.nextTick', async () => {
+      const bug = new Error('listener bug');
+      breaker.onFailure(() => {
+        throw bug;
+      });
+      await rejectionOf(breaker.call(fail));
+      nextTick.restore();
+      expect(nextTick.calledOnce).to.equal(true);
+      const rethrow = nextTick.firstCall.args[0] as () => void;
+      expect(rethrow).to.throw().that.equals(bug);
+    });
+  });
+});
