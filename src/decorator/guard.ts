@@ -77,7 +77,8 @@ class MethodScope implements GuardedMethod {
   }
 
   breakers(): Iterable<CircuitBreaker<unknown>> {
-    return [this.breaker];
+    // Standard decorators learn the class late: an unnamed breaker is listed once it has its `Class#method` name.
+    return this.bound || this.named ? [this.breaker] : [];
   }
 }
 

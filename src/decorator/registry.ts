@@ -95,6 +95,8 @@ function lookup(target: object, key: string | symbol): GuardedMethod {
 /**
  * Every breaker made by `@CircuitBreaker` (one per decorated method; with
  * `scope: 'instance'`, one per instance made so far), for health endpoints.
+ * With standard decorators, a method's breaker is listed once its class is
+ * known: after the first instance is made (or a `getCircuitBreaker` lookup).
  */
 export function listCircuitBreakers(): CircuitBreaker<unknown>[] {
   const all: CircuitBreaker<unknown>[] = [];
