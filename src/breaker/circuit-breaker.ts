@@ -293,7 +293,8 @@ export class CircuitBreaker<F = never> {
     this.onRejected = (error: unknown) => {
       if (!this.counts(error)) {
         this.ignored++;
-        if (period === this.period && this.current === PROBING) this.current = PROBE_DUE;
+        if (period !== this.period) this.lateOutcomes++;
+        else if (this.current === PROBING) this.current = PROBE_DUE;
         return;
       }
       this.failures++;

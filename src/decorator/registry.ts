@@ -76,19 +76,29 @@ export function getCircuitBreaker(target: object, key: string | symbol): Circuit
 }
 
 function lookup(target: object, key: string | symbol): GuardedMethod {
-  const registered = Reflect.getMetadata(BREAKER_METADATA, target, key) as GuardedMethod | undefined;
-  if (registered !== undefined) return registered;
   const value = (target as Record<string | symbol, unknown>)[key];
   if (typeof value !== 'function') {
     throw new TypeError(`${methodName(target, key)} is not a method`);
   }
+  // The method as found, not an ancestor's: a subclass that overrides it undecorated has no breaker.
+  const owner = ownerOf(target, key);
+  const registered = owner === undefined ? undefined : (Reflect.getOwnMetadata(BREAKER_METADATA, owner, key) as GuardedMethod | undefined);
+  if (registered !== undefined) return registered;
   const method = guardedFunctions.get(value);
   if (method === undefined) {
     throw new TypeError(`${methodName(target, key)} is not decorated with @CircuitBreaker`);
   }
-  const owner = findOwner(target, key, value);
+  // Standard decorators: the class is known from here on.
   if (owner !== undefined) method.bind(owner);
   return method;
+}
+
+/** The first object in `target`'s prototype chain (itself included) with an own `key`. */
+function ownerOf(target: object, key: string | symbol): object | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o)) {
+    if (Object.prototype.hasOwnProperty.call(o, key)) return o;
+  }
+  return undefined;
 }
 
 
