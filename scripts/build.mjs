@@ -1,4 +1,5 @@
-// npm run build: a clean dist/ from src/ with this repo's TypeScript (tsconfig.build.json),
+// npm run build: a clean dist/ with this repo's TypeScript (tsconfig.build.json's options),
+// compiled from the entries of scripts/package-entries.mjs (src/index.ts, src/<integration>/index.ts),
 // then, for each entry, an ESM wrapper that re-exports the CommonJS build.
 //
 // dist/<dir>/index.js + index.d.ts     CommonJS and its types (`require`)
@@ -27,13 +28,16 @@ const host = {
 const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, host);
 if (config.errors.length > 0) fail(config.errors);
 
-const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, projectReferences: config.projectReferences });
+// Only the entries and what they import: a folder of src/ that no entry reaches is not published.
+const entryList = entries(root);
+const rootNames = entryList.map((entry) => join(root, 'src', entry.dir, 'index.ts'));
+const program = ts.createProgram({ rootNames, options: config.options, projectReferences: config.projectReferences });
 const emitted = program.emit();
 const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
 if (diagnostics.length > 0 || emitted.emitSkipped) fail(diagnostics);
 
 const checker = program.getTypeChecker();
-for (const entry of entries(root)) {
+for (const entry of entryList) {
   const source = program.getSourceFile(join(root, 'src', entry.dir, 'index.ts'));
   if (source === undefined) fail([], `src/${entry.dir ? `${entry.dir}/` : ''}index.ts is not part of tsconfig.build.json`);
   const names = valueExports(source);

@@ -4,21 +4,26 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Integration folders published as subpath exports: src/<name>/index.ts becomes
- * `circuit-breaker-decorator/<name>`. A folder listed here is built and exported
- * once its index.ts exists; until then it is skipped. Its library is an optional
- * peer dependency (peerDependencies + peerDependenciesMeta.<lib>.optional).
+ * Integration folders published as subpath exports, each with the libraries it
+ * imports: src/<name>/index.ts becomes `circuit-breaker-decorator/<name>`. A folder
+ * listed here is built and exported once its index.ts exists; until then it is
+ * skipped, and a folder not listed is neither built nor published. Its libraries
+ * must be optional peer dependencies (peerDependencies and
+ * peerDependenciesMeta.<library>.optional), which spec/package checks.
  */
-export const integrations = ['prometheus', 'redis'];
+export const integrations = {
+  prometheus: ['prom-client'],
+  redis: ['ioredis'],
+};
 
 /**
  * The entries that exist in `root`: `{ subpath: '.', dir: '' }` and one
- * `{ subpath: './<name>', dir: '<name>' }` per integration with a src/<name>/index.ts.
+ * `{ subpath: './<name>', dir: '<name>', libraries }` per integration with a src/<name>/index.ts.
  */
 export function entries(root) {
   const found = [{ subpath: '.', dir: '' }];
-  for (const name of integrations) {
-    if (existsSync(join(root, 'src', name, 'index.ts'))) found.push({ subpath: `./${name}`, dir: name });
+  for (const [name, libraries] of Object.entries(integrations)) {
+    if (existsSync(join(root, 'src', name, 'index.ts'))) found.push({ subpath: `./${name}`, dir: name, libraries });
   }
   return found;
 }

@@ -1,0 +1,335 @@
+// The published package, as a consumer gets it: build, `npm pack`, install the
+// tarball into a temporary app, then require/import it and type-check against
+// the published .d.ts with TypeScript 5.9 (this repo's) and TypeScript 7.
+// Run by `npm run test:package` (spec/package/.mocharc.json).
+import { expect } from 'chai';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..', '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const tsc5 = require.resolve('typescript/bin/tsc', { paths: [root] });
+/** TypeScript 7 is installed once into this cache (its `tsc` bin would shadow TypeScript 5.9's as a devDependency). */
+const ts7Cache = join(root, 'node_modules', '.cache', 'typescript7');
+
+interface Run {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** Runs a command without a shell; resolves with its exit code and output, never rejects. */
+function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
+  return new Promise((done) => {
+    execFile(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      done({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+function npmSync(args: readonly string[], cwd: string): string {
+  return execFileSync(npm, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** TypeScript 7's `tsc`, from the cache, installed there on the first run. */
+function typescript7(): string {
+  const manifest = join(ts7Cache, 'node_modules', 'typescript', 'package.json');
+  const installed = existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version.startsWith('7.');
+  if (!installed) {
+    mkdirSync(ts7Cache, { recursive: true });
+    writeFileSync(join(ts7Cache, 'package.json'), JSON.stringify({ private: true, dependencies: { typescript: '^7.0.0' } }));
+    npmSync(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], ts7Cache);
+  }
+  return join(ts7Cache, 'node_modules', 'typescript', 'bin', 'tsc');
+}
+
+/**
+ * The consumer: a decorated method and the breaker class, written once for both
+ * decorator modes. `main()` throws unless the circuit opens and refuses.
+ */
+const consumer = `
+import {
+  CircuitBreaker,
+  CircuitBreakerOpenException,
+  getCircuitBreaker,
+  isCircuitBreakerOpenException,
+  listCircuitBreakers,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from 'circuit-breaker-decorator';
+import { createCircuitBreakerMetrics } from 'circuit-breaker-decorator/prometheus';
+
+export class UserCache {
+  calls = 0;
+
+  @CircuitBreaker({ failureThreshold: 2, resetTimeout: 60_000 })
+  async get(id: string): Promise<string> {
+    this.calls++;
+    throw new Error('redis down: ' + id);
+  }
+
+  @CircuitBreaker(5, 30_000)
+  async set(id: string, value: number): Promise<void> {
+    void id;
+    void value;
+  }
+}
+
+const options: CircuitBreakerOptions = { failureThreshold: 3, resetTimeout: 60_000 };
+const breaker = new CircuitBreaker(options);
+const positional = new CircuitBreaker(5, 30_000);
+const fetchLength = async (text: string): Promise<number> => text.length;
+export const length: Promise<number> = breaker.call(fetchLength, 'x');
+export const state: CircuitState = positional.state;
+export const metrics: typeof createCircuitBreakerMetrics = createCircuitBreakerMetrics;
+// @ts-expect-error execute is @internal: stripped from the published types
+breaker.execute;
+// @ts-expect-error the arguments of the wrapped function are kept
+breaker.call(fetchLength, 1);
+
+async function refusal(cache: UserCache): Promise<unknown> {
+  try {
+    await cache.get('a');
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the call succeeded');
+}
+
+export async function main(): Promise<void> {
+  const cache = new UserCache();
+  for (let i = 0; i < 2; i++) {
+    const error = await refusal(cache);
+    if (!(error instanceof Error) || !error.message.startsWith('redis down')) throw error;
+  }
+  const guard = getCircuitBreaker(cache, 'get');
+  if (guard.state !== 'OPEN') throw new Error('expected OPEN after 2 failures, got ' + guard.state);
+  const refused = await refusal(cache);
+  if (!(refused instanceof CircuitBreakerOpenException) || !isCircuitBreakerOpenException(refused)) throw refused;
+  if (cache.calls !== 2) throw new Error('the method was invoked while OPEN: ' + cache.calls + ' calls');
+  if (!listCircuitBreakers().includes(guard)) throw new Error('listCircuitBreakers() misses UserCache#get');
+}
+`;
+
+/**
+ * ESM and CommonJS in one process: one copy of the package, so a breaker made
+ * through `import` is the one `require` sees, and the registry is shared.
+ */
+const sameCopy = `
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import * as esm from 'circuit-breaker-decorator';
+
+const require = createRequire(import.meta.url);
+const cjs = require('circuit-breaker-decorator');
+
+// Every entry point: the same names, the same objects.
+const names = (module) => Object.keys(module).filter((name) => name !== '__esModule' && name !== 'default').sort();
+const { exports } = require('circuit-breaker-decorator/package.json');
+for (const subpath of Object.keys(exports).filter((key) => key !== './package.json')) {
+  const specifier = 'circuit-breaker-decorator' + subpath.slice(1);
+  const imported = await import(specifier);
+  const required = require(specifier);
+  assert.ok(names(required).length > 0, specifier + ' exports something');
+  assert.deepEqual(names(imported), names(required), specifier + ': import and require see the same names');
+  for (const name of names(required)) assert.equal(imported[name], required[name], specifier + ': ' + name + ' is one copy');
+}
+
+// A method decorated through require() (the compiled consumer) is in import's registry.
+const { UserCache, main } = require('./out/legacy/consumer.js');
+await main();
+const guard = esm.getCircuitBreaker(UserCache.prototype, 'get');
+assert.ok(esm.listCircuitBreakers().includes(guard));
+assert.ok(guard instanceof esm.CircuitBreaker && new esm.CircuitBreaker() instanceof cjs.CircuitBreaker);
+assert.equal(guard.state, 'OPEN');
+console.log('one copy');
+`;
+
+interface Check {
+  readonly name: string;
+  readonly files: readonly string[];
+  readonly compilerOptions: Record<string, unknown>;
+}
+
+const legacy = { experimentalDecorators: true, emitDecoratorMetadata: true };
+const standard = { experimentalDecorators: false };
+/** An integration's library may need @types/node (ioredis does); this repo's serves. */
+const nodeTypes = { types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] };
+const cjsFiles = ['consumer.ts', 'subpaths.ts'];
+const esmFiles = ['consumer.mts', 'subpaths.mts'];
+/** The core and /prometheus need no @types/node. */
+const withoutNodeTypes: Check = { name: 'standard-node16-without-node-types', files: ['consumer.ts'], compilerOptions: { ...standard, module: 'node16', noEmit: true } };
+
+/** What TypeScript 5.9 checks (and, for the CommonJS ones, compiles to run); bundler resolution picks the ESM types as nodenext ESM does. */
+const ts5Checks: readonly Check[] = [
+  { name: 'legacy-node10', files: cjsFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'commonjs', moduleResolution: 'node10', outDir: 'out/legacy' } },
+  { name: 'standard-node16', files: cjsFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'node16', outDir: 'out/standard' } },
+  { name: 'legacy-nodenext-esm', files: esmFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'nodenext', noEmit: true } },
+  { name: 'standard-nodenext-esm', files: esmFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'nodenext', noEmit: true } },
+  { name: 'standard-bundler', files: cjsFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'preserve', moduleResolution: 'bundler', noEmit: true } },
+  withoutNodeTypes,
+];
+
+/** TypeScript 7 has no node10 resolution; everything else as with 5.9, type-check only. */
+const ts7Checks: readonly Check[] = ts5Checks
+  .filter((check) => check.compilerOptions['moduleResolution'] !== 'node10')
+  .concat([{ name: 'legacy-nodenext-cjs', files: cjsFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'nodenext' } }])
+  .map((check) => ({ ...check, name: `ts7-${check.name}`, compilerOptions: { ...check.compilerOptions, noEmit: true, outDir: undefined } }));
+
+/**
+ * Writes tsconfig.<name>.json: strict, no @types/node, and the published .d.ts
+ * checked too (skipLibCheck off; only TypeScript's own lib files are skipped, for speed).
+ */
+function writeConfig(app: string, check: Check): string {
+  const file = `tsconfig.${check.name}.json`;
+  const compilerOptions = { target: 'ES2022', strict: true, skipLibCheck: false, skipDefaultLibCheck: true, types: [], ...check.compilerOptions };
+  writeFileSync(join(app, file), JSON.stringify({ compilerOptions, files: check.files }, null, 2));
+  return file;
+}
+
+interface Subpath {
+  readonly dir: string;
+  readonly libraries: readonly string[];
+}
+
+/** The integration subpaths that exist, from scripts/package-entries.mjs. */
+function subpaths(): Subpath[] {
+  const script = `import('./scripts/package-entries.mjs').then((m) => console.log(JSON.stringify(m.entries(process.cwd()).filter((e) => e.dir !== ''))))`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as Subpath[];
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path) : [path];
+  });
+}
+
+describe('the published package', function () {
+  this.timeout(120_000);
+
+  let work: string;
+  let app: string;
+  let tarball: string;
+  let packed: string[];
+  /** TypeScript 5.9 on the consumer, every check in ts5Checks (the CommonJS ones also emit out/legacy, out/standard). */
+  let ts5Results: { check: Check; result: Run }[];
+
+  before(async function () {
+    work = mkdtempSync(join(tmpdir(), 'cbd-pack-'));
+    app = join(work, 'app');
+    mkdirSync(app);
+    npmSync(['run', 'build', '--silent'], root);
+    const [pack] = JSON.parse(npmSync(['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    tarball = join(work, pack!.filename);
+    packed = pack!.files.map((file) => file.path).sort();
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'commonjs' }));
+    // The tarball, and each integration's library (an optional peer) linked from this repo: no registry round trip for those.
+    const libraries = subpaths().flatMap((entry) => entry.libraries.map((library) => join(root, 'node_modules', library)));
+    npmSync(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball, ...libraries], app);
+    writeFileSync(join(app, 'consumer.ts'), consumer);
+    writeFileSync(join(app, 'consumer.mts'), consumer);
+    const everySubpath = subpaths()
+      .map((entry) => `export * as ${entry.dir} from 'circuit-breaker-decorator/${entry.dir}';\n`)
+      .join('');
+    writeFileSync(join(app, 'subpaths.ts'), everySubpath || 'export {};\n');
+    writeFileSync(join(app, 'subpaths.mts'), everySubpath || 'export {};\n');
+    writeFileSync(join(app, 'same-copy.mjs'), sameCopy);
+    ts5Results = await Promise.all(
+      ts5Checks.map(async (check) => ({ check, result: await run(process.execPath, [tsc5, '-p', writeConfig(app, check), '--listFiles'], app) })),
+    );
+  });
+
+  after(function () {
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  describe('tarball', function () {
+    it('holds dist/, README.md, LICENSE and package.json, nothing else', function () {
+      const outside = packed.filter((path) => !path.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(path));
+      expect(outside).to.deep.equal([]);
+      expect(packed).to.include.members(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts']);
+    });
+
+    it('publishes no @internal member (stripInternal)', function () {
+      const installed = join(app, 'node_modules', 'circuit-breaker-decorator');
+      const breakerTypes = readFileSync(join(installed, 'dist', 'breaker', 'circuit-breaker.d.ts'), 'utf8');
+      expect(breakerTypes).to.match(/\bcall<A extends unknown\[\], R>\(/);
+      expect(breakerTypes).not.to.match(/\bexecute\(/);
+      const nodeImports = listFiles(join(installed, 'dist'))
+        .filter((path) => /\.d\.m?ts$/.test(path))
+        .filter((path) => /from ['"](node:|util['"])/.test(readFileSync(path, 'utf8')))
+        .map((path) => relative(installed, path));
+      expect(nodeImports, 'types that need @types/node').to.deep.equal([]);
+    });
+
+    it('has package.json fields that follow scripts/package-entries.mjs', function () {
+      const check = execFileSync(process.execPath, [join(root, 'scripts', 'sync-exports.mjs'), '--check'], { encoding: 'utf8', stdio: 'pipe' });
+      expect(check).to.equal('');
+    });
+
+    it("declares each subpath's library an optional peer dependency", function () {
+      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        peerDependencies?: Record<string, string>;
+        peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+        dependencies?: Record<string, string>;
+      };
+      for (const library of subpaths().flatMap((entry) => entry.libraries)) {
+        expect(pkg.peerDependencies, 'peerDependencies').to.have.property(library);
+        expect(pkg.peerDependenciesMeta?.[library]?.optional, `peerDependenciesMeta.${library}.optional`).to.equal(true);
+        expect(pkg.dependencies ?? {}, 'dependencies').not.to.have.property(library);
+      }
+    });
+
+    it('passes publint and @arethetypeswrong/cli with no problems', async function () {
+      const result = await run(process.execPath, [join(root, 'scripts', 'lint-package.mjs'), tarball], root);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.output).to.include('No problems found');
+    });
+  });
+
+  describe('runtime', function () {
+    for (const mode of ['legacy', 'standard']) {
+      it(`require(): a ${mode} decorated method opens after failures and refuses without invoking`, async function () {
+        const result = await run(process.execPath, ['-e', `require('./out/${mode}/consumer.js').main().then(() => console.log('ok'))`], app);
+        expect(result.code, result.output).to.equal(0);
+        expect(result.output.trim()).to.equal('ok');
+      });
+    }
+
+    it('import and require in one process share one copy (no dual package)', async function () {
+      const result = await run(process.execPath, ['same-copy.mjs'], app);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.output.trim()).to.equal('one copy');
+    });
+  });
+
+  describe('types', function () {
+    it('type-check with TypeScript 5.9: legacy and standard decorators; node10, node16 CJS, nodenext ESM; bundler (standard)', async function () {
+      const version = (await run(process.execPath, [tsc5, '--version'], app)).output.trim();
+      expect(version).to.match(/^Version 5\.9\./);
+      for (const { check, result } of ts5Results) {
+        expect(result.code, `${check.name}:\n${result.output}`).to.equal(0);
+        // `import` resolves to the .d.mts (ESM, bundler), `require` (node10, node16 CJS) to the .d.ts alone.
+        const viaImport = check.files[0]!.endsWith('.mts') || check.compilerOptions['moduleResolution'] === 'bundler';
+        expect(result.output, check.name).to.include(viaImport ? 'dist/index.d.mts' : 'dist/index.d.ts');
+        if (!viaImport) expect(result.output, check.name).not.to.include('dist/index.d.mts');
+      }
+    });
+
+    it('type-check with TypeScript 7: legacy and standard decorators; nodenext CJS and ESM; bundler (standard)', async function () {
+      const tsc7 = typescript7();
+      const version = (await run(process.execPath, [tsc7, '--version'], app)).output.trim();
+      expect(version).to.match(/^Version 7\./);
+      const results = await Promise.all(
+        ts7Checks.map(async (check) => ({ check, result: await run(process.execPath, [tsc7, '-p', writeConfig(app, check)], app) })),
+      );
+      for (const { check, result } of results) expect(result.code, `${check.name}:\n${result.output}`).to.equal(0);
+    });
+  });
+});
