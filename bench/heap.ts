@@ -37,61 +37,62 @@ async function countTimers(fn: () => unknown): Promise<number> {
   return timers;
 }
 
-const makers: Record<string, { label: string; make: () => { call: () => Promise<unknown> } }> = {
+interface Maker<T> {
+  readonly label: string;
+  /** Makes one breaker (only it is kept and measured). */
+  readonly make: () => T;
+  /** How to call through one. */
+  readonly call: (breaker: T) => Promise<unknown>;
+  /** Breakers per made object. */
+  readonly per?: number;
+}
+
+const makers: Record<string, Maker<any>> = {
   breaker: {
     label: 'breaker: `new CircuitBreaker({ failureThreshold: 3, resetTimeout: 60_000 })`',
-    make: () => {
-      const b = ours(LONG);
-      return { b, call: () => b.call(work) };
-    },
+    make: () => ours(LONG),
+    call: (b: ReturnType<typeof ours>) => b.call(work),
   },
   decorated: {
-    label: '`@CircuitBreaker()`: a decorated class with 4 methods, per breaker (class and closures included)',
-    make: () => {
-      const svc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
-      return { svc, call: () => svc.ok() };
-    },
+    label: '`@CircuitBreaker()` legacy: a decorated class of 4 methods, per breaker (class, prototype and closures included)',
+    make: () => legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG }),
+    call: (svc: ReturnType<typeof legacy.makeService>) => svc.ok(),
+    per: 4,
   },
   opossum: {
     label: 'opossum, defaults',
-    make: () => {
-      const b = opossum(work);
-      return { b, call: () => b.fire() };
-    },
+    make: () => opossum(work),
+    call: (b: ReturnType<typeof opossum>) => b.fire(),
   },
   cockatiel: {
     label: 'cockatiel, `ConsecutiveBreaker`',
-    make: () => {
-      const p = cockatiel(LONG);
-      return { p, call: () => p.execute(work) };
-    },
+    make: () => cockatiel(LONG),
+    call: (p: ReturnType<typeof cockatiel>) => p.execute(work),
   },
 };
 
 async function breakers(lib: string, count: number): Promise<void> {
   const maker = makers[lib];
   if (maker === undefined) throw new Error(`unknown lib ${lib}`);
-  // Warm up: load code, make shared objects (e.g. prototypes, registries) before measuring.
-  const warm = [];
+  // Warm up: load code, make shared objects (hidden classes, registries) before measuring.
+  const warm: unknown[] = [];
   for (let i = 0; i < 100; i++) warm.push(maker.make());
-  const kept: { call: () => Promise<unknown> }[] = new Array(count);
+  const kept: unknown[] = new Array(count);
   const before = heapUsed();
-  let timersCreated = 0;
-  timersCreated += await countTimers(() => {
+  const timersCreated = await countTimers(() => {
     for (let i = 0; i < count; i++) kept[i] = maker.make();
   });
   const after = heapUsed();
-  const perBreakerDivisor = lib === 'decorated' ? 4 : 1; // four decorated methods, four breakers
   const calls = 1000;
-  const one = kept[0]!;
+  const one = kept[0];
   const timersDuringCalls = await countTimers(async () => {
-    for (let i = 0; i < calls; i++) await one.call();
+    for (let i = 0; i < calls; i++) await maker.call(one);
   });
   const activeTimers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const result = {
     lib: maker.label,
     count,
-    bytesPerBreaker: (after - before) / count / perBreakerDivisor,
+    bytesPerBreaker: (after - before) / count / (maker.per ?? 1),
     timersCreated,
     timersPerCall: timersDuringCalls / calls,
     activeTimers,

@@ -42,9 +42,17 @@ const SHORT = 5;
 
 interface Contender {
   readonly name: string;
-  /** Runs BATCH awaited calls. */
+  /** Runs `batch` (default BATCH) awaited calls. */
   readonly loop: () => Promise<void>;
+  readonly batch?: number;
 }
+
+/**
+ * opossum's failure path sorts the latencies of every call in its 10 s rolling window
+ * (`rollingPercentilesEnabled`), so a failing call costs more the more calls preceded it:
+ * its batches are smaller, or this scenario alone would take minutes.
+ */
+const SLOW_BATCH = SMOKE ? 10 : 100;
 
 interface Row {
   readonly name: string;
@@ -102,8 +110,8 @@ function closedFailing(): { contenders: Contender[]; verify: () => void } {
     { name: NAMES.call, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await breaker.call(flaky, i % 3 === 2); } catch {} } } },
     { name: NAMES.legacy, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await legacySvc.flaky(i % 3 === 2); } catch {} } } },
     { name: NAMES.standard, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await standardSvc.flaky(i % 3 === 2); } catch {} } } },
-    { name: NAMES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await opDefault.fire(i % 3 === 2); } catch {} } } },
-    { name: NAMES.opossumNoTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await opNoTimeout.fire(i % 3 === 2); } catch {} } } },
+    { name: NAMES.opossum, batch: SLOW_BATCH, loop: async () => { for (let i = 0; i < SLOW_BATCH; i++) { try { await opDefault.fire(i % 3 === 2); } catch {} } } },
+    { name: NAMES.opossumNoTimeout, batch: SLOW_BATCH, loop: async () => { for (let i = 0; i < SLOW_BATCH; i++) { try { await opNoTimeout.fire(i % 3 === 2); } catch {} } } },
     { name: NAMES.cockatiel, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await cock.execute(() => flaky(i % 3 === 2)); } catch {} } } },
   ];
   const verify = (): void => {
@@ -209,13 +217,18 @@ function rotate<T>(items: readonly T[], round: number): T[] {
   return round % 2 === 1 ? rotated.reverse() : rotated;
 }
 
+function progress(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
 async function timeScenario(measure: Measure, contenders: Contender[]): Promise<Row[]> {
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) for (let i = 0; i < (SMOKE ? 1 : 20); i++) await c.loop(); // warm up every contender first
   for (let round = 0; round < ROUNDS; round++) {
+    if (!SMOKE) progress(`round ${round + 1}/${ROUNDS}`);
     for (const c of rotate(contenders, round)) {
-      const stats = await measure(c.loop, { min_cpu_time: MIN_CPU_NS, min_samples: SMOKE ? 2 : 12, warmup_samples: SMOKE ? 1 : 2 });
-      samples.get(c.name)!.push(stats.p50 / BATCH);
+      const stats = await measure(c.loop, { min_cpu_time: MIN_CPU_NS, min_samples: SMOKE ? 2 : 5, warmup_samples: SMOKE ? 1 : 2 });
+      samples.get(c.name)!.push(stats.p50 / (c.batch ?? BATCH));
     }
   }
   return contenders.map((c) => ({ name: c.name, samples: samples.get(c.name)! }));
@@ -297,17 +310,22 @@ async function main(): Promise<void> {
   const { measure } = await loadMitata();
   const results: { title: string; rows: Row[] }[] = [];
 
+  progress('CLOSED, succeeding');
   const s1 = closedSuccess();
   results.push({ title: 'CLOSED, every call succeeds', rows: await timeScenario(measure, s1) });
+  progress('CLOSED, failing below the threshold');
   const s2 = closedFailing();
   results.push({ title: 'CLOSED, one call in three fails (below every threshold)', rows: await timeScenario(measure, s2.contenders) });
   s2.verify();
+  progress('OPEN, refusing');
   const s3 = await openRefusing();
   results.push({ title: 'OPEN, every call refused (floor: an awaited rejection of a ready-made error)', rows: await timeScenario(measure, s3.contenders) });
   s3.verify();
+  progress('probe burst');
   const burstRows = await timeBurst(probeBurst());
   results.push({ title: `${BURST.toLocaleString('en-US')} concurrent calls arrive when the probe is due (ns per call, whole burst settled)`, rows: burstRows });
 
+  progress('heap and timers (child processes)');
   const heapCount = SMOKE ? 1000 : 10_000;
   const heaps = ['breaker', 'decorated', 'opossum', 'cockatiel'].map((lib) => child<BreakerHeap>('breakers', lib, String(heapCount)));
   const growthCalls = SMOKE ? 10_000 : 1_000_000;
@@ -339,7 +357,10 @@ async function main(): Promise<void> {
   const worstRefusal = Math.max(med(2, NAMES.legacy), med(2, NAMES.standard), med(2, NAMES.call));
   const ourHeap = heaps.find((h) => h.lib.startsWith('breaker'))!;
   out.push('', '### Targets (ratios within this run)', '');
-  out.push(target(worstDecorated <= 2 * bare, `decorated CLOSED success <= 2x bare await: ${x(worstDecorated / bare)}`));
+  // The floor is the noisiest row (its per-round medians wander while the wrappers' stay put):
+  // judge against its fastest round too, the stricter test.
+  const bareBest = Math.min(...results[0]!.rows.find((r) => r.name === NAMES.bare)!.samples);
+  out.push(target(worstDecorated <= 2 * bareBest, `decorated CLOSED success <= 2x bare await: ${x(worstDecorated / bare)} of the floor's median, ${x(worstDecorated / bareBest)} of its fastest round (${ns(bareBest)} ns)`));
   out.push(target(med(0, NAMES.cockatiel) >= 1.5 * worstDecorated, `decorated CLOSED success >= 1.5x faster than cockatiel: ${x(med(0, NAMES.cockatiel) / worstDecorated)}`));
   out.push(target(med(0, NAMES.opossum) >= 8 * worstDecorated, `decorated CLOSED success >= 8x faster than opossum defaults: ${x(med(0, NAMES.opossum) / worstDecorated)}`));
   out.push(target(med(2, NAMES.opossum) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than opossum defaults: ${x(med(2, NAMES.opossum) / worstRefusal)}`));

@@ -1,0 +1,224 @@
+import { describe } from '../events/listeners';
+import type { CircuitBreakerLogger } from '../events/logger';
+
+/**
+ * Options of a breaker, for `new CircuitBreaker(options)` and `@CircuitBreaker(options)`.
+ * Every option is checked when the breaker or decorator is created; a wrong
+ * type, range or unknown name throws a `TypeError`/`RangeError` naming it.
+ * The object passed in is copied, never changed.
+ *
+ * @typeParam F - what `fallback` returns.
+ */
+export interface CircuitBreakerOptions<F = never> {
+  /**
+   * Consecutive failures, while CLOSED, that open the circuit. A positive integer.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+  /**
+   * Milliseconds the circuit stays OPEN before one probe is let through. Finite, >= 0.
+   * @default 60_000
+   */
+  readonly resetTimeout?: number;
+  /**
+   * The breaker's name, in events, logs, metrics and refusals.
+   * @default 'Class#method' for a decorated method (`Class.method` for a static one), else 'circuit-breaker'
+   */
+  readonly name?: string;
+  /**
+   * Reads the time in ms. Read only when a call arrives while not CLOSED, and
+   * when a call fails.
+   * @default Date.now (looked up at each read, so sinon fake timers drive it)
+   */
+  readonly clock?: () => number;
+  /** Receives `circuit_breaker_opened` (at `warn`), `circuit_breaker_half_open` and `circuit_breaker_closed` (at `info`). Silent when absent. */
+  readonly logger?: CircuitBreakerLogger;
+  /**
+   * Whether an error means the dependency failed. An error for which it returns
+   * false is re-raised but counts neither as a failure nor as a success.
+   * @default () => true
+   */
+  readonly isFailure?: (error: unknown) => boolean;
+  /**
+   * Milliseconds a call may take. A call that outlives it rejects with
+   * `CircuitBreakerTimeoutException`, counts as a failure, and its `AbortSignal`
+   * is aborted. No timer exists when it is not set.
+   * @default undefined (no limit)
+   */
+  readonly timeout?: number;
+  /**
+   * Upper bound, in ms, of the wait after repeated failed probes: each failed
+   * probe multiplies the wait by `backoffMultiplier` up to this; closing
+   * returns it to `resetTimeout`.
+   * @default resetTimeout (no backoff)
+   */
+  readonly maxResetTimeout?: number;
+  /**
+   * Factor applied to the wait after each failed probe, when `maxResetTimeout` is set. >= 1.
+   * @default 2
+   */
+  readonly backoffMultiplier?: number;
+  /**
+   * Its result is returned instead of a refusal (and, with `fallbackOnFailure`,
+   * instead of a failure). Called with the error and the call's arguments,
+   * with the call's `this`.
+   */
+  readonly fallback?: (error: unknown, ...args: any[]) => F | PromiseLike<F>;
+  /**
+   * Also use `fallback` when a call fails (the failure is still counted).
+   * @default false
+   */
+  readonly fallbackOnFailure?: boolean;
+}
+
+/** The options after validation, with defaults in place. */
+export interface ResolvedOptions {
+  readonly failureThreshold: number;
+  readonly resetTimeout: number;
+  readonly name: string;
+  readonly clock: (() => number) | undefined;
+  readonly logger: CircuitBreakerLogger | undefined;
+  readonly isFailure: ((error: unknown) => boolean) | undefined;
+  readonly timeout: number | undefined;
+  readonly maxResetTimeout: number;
+  readonly backoffMultiplier: number;
+  readonly fallback: ((error: unknown, ...args: any[]) => unknown) | undefined;
+  readonly fallbackOnFailure: boolean;
+}
+
+export const DEFAULT_FAILURE_THRESHOLD = 3;
+export const DEFAULT_RESET_TIMEOUT = 60_000;
+export const DEFAULT_NAME = 'circuit-breaker';
+/** setTimeout's largest delay; a larger timeout would fire at once. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+const BREAKER_OPTION_NAMES: readonly string[] = [
+  'failureThreshold',
+  'resetTimeout',
+  'name',
+  'clock',
+  'logger',
+  'isFailure',
+  'timeout',
+  'maxResetTimeout',
+  'backoffMultiplier',
+  'fallback',
+  'fallbackOnFailure',
+];
+
+/**
+ * Checks and copies options. `extraNames` are option names a caller (the
+ * decorator) handles itself.
+ *
+ * @throws TypeError for a wrong type or an unknown option name
+ * @throws RangeError for a value out of range
+ */
+export function resolveOptions(options: unknown, extraNames: readonly string[] = []): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`circuit breaker options must be an object, got ${describe(options)}`);
+  }
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!BREAKER_OPTION_NAMES.includes(key) && !extraNames.includes(key)) {
+      const known = [...BREAKER_OPTION_NAMES, ...extraNames].join(', ');
+      throw new TypeError(`unknown circuit breaker option "${key}" (known options: ${known})`);
+    }
+  }
+
+  const failureThreshold = given.failureThreshold === undefined ? DEFAULT_FAILURE_THRESHOLD : given.failureThreshold;
+  checkNumber('failureThreshold', failureThreshold);
+  if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
+    throw new RangeError(`failureThreshold must be a positive integer, got ${failureThreshold}`);
+  }
+
+  const resetTimeout = given.resetTimeout === undefined ? DEFAULT_RESET_TIMEOUT : given.resetTimeout;
+  checkMilliseconds('resetTimeout', resetTimeout, 0);
+
+  const name = given.name === undefined ? DEFAULT_NAME : given.name;
+  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
+  if (name.length === 0) throw new RangeError('name must not be empty');
+
+  const clock = checkFunction('clock', given.clock);
+  const isFailure = checkFunction('isFailure', given.isFailure);
+  const fallback = checkFunction('fallback', given.fallback);
+
+  const logger = given.logger;
+  if (logger !== undefined) {
+    if (typeof logger !== 'object' || logger === null) {
+      throw new TypeError(`logger must be an object with warn and info methods, got ${describe(logger)}`);
+    }
+    for (const level of ['warn', 'info'] as const) {
+      if (typeof (logger as Record<string, unknown>)[level] !== 'function') {
+        throw new TypeError(`logger.${level} must be a function (console, pino and winston loggers have one)`);
+      }
+    }
+  }
+
+  const timeout = given.timeout;
+  if (timeout !== undefined) {
+    checkMilliseconds('timeout', timeout, 1);
+    if (timeout > MAX_TIMER_DELAY) throw new RangeError(`timeout must be at most ${MAX_TIMER_DELAY} ms, got ${timeout}`);
+  }
+
+  const maxResetTimeout = given.maxResetTimeout === undefined ? resetTimeout : given.maxResetTimeout;
+  checkMilliseconds('maxResetTimeout', maxResetTimeout, 0);
+  if (maxResetTimeout < resetTimeout) {
+    throw new RangeError(`maxResetTimeout (${maxResetTimeout}) must not be less than resetTimeout (${resetTimeout})`);
+  }
+
+  const backoffMultiplier = given.backoffMultiplier === undefined ? 2 : given.backoffMultiplier;
+  checkNumber('backoffMultiplier', backoffMultiplier);
+  if (!Number.isFinite(backoffMultiplier) || backoffMultiplier < 1) {
+    throw new RangeError(`backoffMultiplier must be a finite number >= 1, got ${backoffMultiplier}`);
+  }
+
+  const fallbackOnFailure = given.fallbackOnFailure === undefined ? false : given.fallbackOnFailure;
+  if (typeof fallbackOnFailure !== 'boolean') {
+    throw new TypeError(`fallbackOnFailure must be a boolean, got ${describe(fallbackOnFailure)}`);
+  }
+  if (fallbackOnFailure && fallback === undefined) {
+    throw new TypeError('fallbackOnFailure needs a fallback option');
+  }
+
+  return Object.freeze({
+    failureThreshold,
+    resetTimeout,
+    name,
+    clock: clock as (() => number) | undefined,
+    logger: logger as CircuitBreakerLogger | undefined,
+    isFailure: isFailure as ((error: unknown) => boolean) | undefined,
+    timeout,
+    maxResetTimeout,
+    backoffMultiplier,
+    fallback: fallback as ((error: unknown, ...args: unknown[]) => unknown) | undefined,
+    fallbackOnFailure,
+  });
+}
+
+function checkNumber(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number') throw new TypeError(`${option} must be a number, got ${describe(value)}`);
+  if (Number.isNaN(value)) throw new RangeError(`${option} must be a number, got NaN`);
+}
+
+function checkMilliseconds(option: string, value: unknown, min: number): asserts value is number {
+  checkNumber(option, value);
+  if (!Number.isFinite(value) || value < min) {
+    throw new RangeError(`${option} must be a finite number of milliseconds >= ${min}, got ${value}`);
+  }
+}
+
+function checkFunction(option: string, value: unknown): unknown {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${option} must be a function, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Positional form `(failureThreshold, resetTimeout)` as an options object. */
+export function positionalOptions(failureThreshold: unknown, resetTimeout: unknown): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (failureThreshold !== undefined) options.failureThreshold = failureThreshold;
+  if (resetTimeout !== undefined) options.resetTimeout = resetTimeout;
+  return options;
+}

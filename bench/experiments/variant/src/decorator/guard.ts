@@ -1,0 +1,134 @@
+import { CircuitBreaker } from '../breaker/circuit-breaker';
+import type { ResolvedOptions } from '../breaker/options';
+import { keyName, methodName, registerBreaker, rememberGuarded, type GuardedMethod } from './registry';
+
+/** Breaker scopes of a decorated method. */
+export type CircuitBreakerScope = 'method' | 'instance';
+
+/** What a decorator application needs to know, decided when `@CircuitBreaker(...)` is evaluated. */
+export type DecoratorPlan =
+  | { readonly kind: 'options'; readonly options: ResolvedOptions; readonly named: boolean; readonly scope: CircuitBreakerScope }
+  | { readonly kind: 'shared'; readonly breaker: CircuitBreaker<unknown> };
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Replaces `original` with a guarded function that keeps its name, length,
+ * own properties and reflect-metadata (decorators applied before this one,
+ * such as a NestJS route, still find what they attached).
+ */
+export function guard(
+  plan: DecoratorPlan,
+  original: Method,
+  key: string | symbol,
+  isStatic: boolean,
+): { readonly guarded: Method; readonly method: GuardedMethod } {
+  let method: GuardedMethod;
+  let guarded: Method;
+  if (plan.kind === 'shared' || plan.scope === 'method') {
+    const shared = plan.kind === 'shared';
+    const breaker: CircuitBreaker<unknown> = shared ? plan.breaker : new CircuitBreaker(plan.options);
+    method = new MethodScope(key, isStatic, breaker, shared || plan.named);
+    // The hot path: one closure over the breaker, no lookup.
+    guarded = function (this: unknown) {
+      return breaker.execute(original, this, arguments);
+    };
+  } else {
+    const perInstance = new InstanceScope(key, isStatic, plan.options, plan.named);
+    method = perInstance;
+    guarded = function (this: unknown) {
+      return perInstance.breakerFor(this as object).execute(original, this, arguments);
+    };
+  }
+  copyIdentity(original, guarded);
+  rememberGuarded(guarded, method);
+  return { guarded, method };
+}
+
+/** The name the breaker has until its class is known (standard decorators learn it late). */
+function provisionalName(key: string | symbol, isStatic: boolean): string {
+  return `${isStatic ? '.' : '#'}${keyName(key)}`;
+}
+
+class MethodScope implements GuardedMethod {
+  readonly scope = 'method';
+  private bound = false;
+
+  constructor(
+    readonly key: string | symbol,
+    readonly isStatic: boolean,
+    private readonly breaker: CircuitBreaker<unknown>,
+    private readonly named: boolean,
+  ) {
+    if (!named) breaker.name = provisionalName(key, isStatic);
+  }
+
+  breakerFor(): CircuitBreaker<unknown> {
+    return this.breaker;
+  }
+
+  bind(owner: object): void {
+    if (this.bound) return;
+    this.bound = true;
+    if (!this.named) this.breaker.name = methodName(owner, this.key);
+    registerBreaker(owner, this.key, this);
+  }
+
+  breakers(): Iterable<CircuitBreaker<unknown>> {
+    return [this.breaker];
+  }
+}
+
+class InstanceScope implements GuardedMethod {
+  readonly scope = 'instance';
+  private bound = false;
+  private name: string;
+  private readonly byInstance = new WeakMap<object, CircuitBreaker<unknown>>();
+  /** Weak, so a health endpoint lists live instances' breakers without keeping instances alive. */
+  private refs: WeakRef<CircuitBreaker<unknown>>[] = [];
+
+  constructor(
+    readonly key: string | symbol,
+    readonly isStatic: boolean,
+    private readonly options: ResolvedOptions,
+    private readonly named: boolean,
+  ) {
+    this.name = named ? options.name : provisionalName(key, isStatic);
+  }
+
+  breakerFor(instance: object): CircuitBreaker<unknown> {
+    let breaker = this.byInstance.get(instance);
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker({ ...this.options, name: this.name });
+      this.byInstance.set(instance, breaker);
+      if (this.refs.length >= 64) this.refs = this.refs.filter((ref) => ref.deref() !== undefined);
+      this.refs.push(new WeakRef(breaker));
+    }
+    return breaker;
+  }
+
+  bind(owner: object): void {
+    if (this.bound) return;
+    this.bound = true;
+    if (!this.named) this.name = methodName(owner, this.key);
+    registerBreaker(owner, this.key, this);
+  }
+
+  *breakers(): Iterable<CircuitBreaker<unknown>> {
+    for (const ref of this.refs) {
+      const breaker = ref.deref();
+      if (breaker !== undefined) yield breaker;
+    }
+  }
+}
+
+function copyIdentity(original: Method, guarded: Method): void {
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(original, key)!;
+    Object.defineProperty(guarded, key, descriptor);
+  }
+  for (const key of Reflect.getOwnMetadataKeys(original)) {
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), guarded);
+  }
+}

@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import type { CircuitBreaker } from '../breaker/circuit-breaker';
+
+/** The reflect-metadata key under which a decorated method's breaker is kept, on (prototype or class, method name). */
+export const BREAKER_METADATA = Symbol.for('circuit-breaker-decorator:breaker');
+
+/** How a guarded function finds its breaker: one per method, or one per instance. */
+export interface GuardedMethod {
+  readonly key: string | symbol;
+  readonly isStatic: boolean;
+  /** The method's breaker (scope 'method'), or a template's options per instance. */
+  breakerFor(instance: object): CircuitBreaker<unknown>;
+  /** Set once the owning class is known: names the breaker(s) and registers the metadata. */
+  bind(owner: object): void;
+  readonly scope: 'method' | 'instance';
+  /** The breakers alive now: one, or one per live instance. */
+  breakers(): Iterable<CircuitBreaker<unknown>>;
+}
+
+/** Every guarded function, so a lookup works before any instance exists (standard decorators learn their class late). */
+const guardedFunctions = new WeakMap<Function, GuardedMethod>();
+/** Every decorated method, for `listCircuitBreakers()`. */
+const decoratedMethods = new Set<GuardedMethod>();
+
+export function rememberGuarded(fn: Function, method: GuardedMethod): void {
+  guardedFunctions.set(fn, method);
+  decoratedMethods.add(method);
+}
+
+export function registerBreaker(owner: object, key: string | symbol, method: GuardedMethod): void {
+  Reflect.defineMetadata(BREAKER_METADATA, method, owner, key);
+}
+
+/** The name of a method for messages and breaker names: `Class#method`, `Class.method` when static. */
+export function methodName(owner: object, key: string | symbol): string {
+  if (typeof owner === 'function') return `${owner.name || '<anonymous>'}.${keyName(key)}`;
+  const ctor = (owner as { constructor?: { name?: string } }).constructor;
+  return `${ctor?.name || '<anonymous>'}#${keyName(key)}`;
+}
+
+/** A property key as text: `[description]` for a symbol. */
+export function keyName(key: string | symbol): string {
+  return typeof key === 'symbol' ? `[${key.description ?? ''}]` : key;
+}
+
+/** The object in `instance`'s prototype chain (itself included) that owns `fn` as `key`. */
+export function findOwner(instance: object, key: string | symbol, fn: Function): object | undefined {
+  for (let o: object | null = instance; o !== null; o = Object.getPrototypeOf(o)) {
+    const descriptor = Object.getOwnPropertyDescriptor(o, key);
+    if (descriptor !== undefined) return descriptor.value === fn ? o : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The breaker guarding `methodName`, looked up on an instance, a prototype,
+ * or a class (for a static method). With `scope: 'instance'`, pass an instance.
+ *
+ * @throws TypeError when there is no such method, or it is not decorated with `@CircuitBreaker`
+ * @example getCircuitBreaker(cache, 'get').state
+ */
+export function getCircuitBreaker(target: object, key: string | symbol): CircuitBreaker<unknown> {
+  if ((typeof target !== 'object' && typeof target !== 'function') || target === null) {
+    throw new TypeError(`getCircuitBreaker needs an instance, prototype or class, got ${target === null ? 'null' : typeof target}`);
+  }
+  if (typeof key !== 'string' && typeof key !== 'symbol') {
+    throw new TypeError(`getCircuitBreaker needs a method name, got ${typeof key}`);
+  }
+  const method = lookup(target, key);
+  if (method.scope === 'instance' && (typeof target === 'function' || findOwner(target, key, (target as Record<string | symbol, Function>)[key]!) === target)) {
+    throw new TypeError(
+      `${methodName(target, key)} has one breaker per instance (scope 'instance'): pass an instance to getCircuitBreaker`,
+    );
+  }
+  return method.breakerFor(target);
+}
+
+function lookup(target: object, key: string | symbol): GuardedMethod {
+  const registered = Reflect.getMetadata(BREAKER_METADATA, target, key) as GuardedMethod | undefined;
+  if (registered !== undefined) return registered;
+  const value = (target as Record<string | symbol, unknown>)[key];
+  if (typeof value !== 'function') {
+    throw new TypeError(`${methodName(target, key)} is not a method`);
+  }
+  const method = guardedFunctions.get(value);
+  if (method === undefined) {
+    throw new TypeError(`${methodName(target, key)} is not decorated with @CircuitBreaker`);
+  }
+  const owner = findOwner(target, key, value);
+  if (owner !== undefined) method.bind(owner);
+  return method;
+}
+
+
+/**
+ * Every breaker made by `@CircuitBreaker` (one per decorated method; with
+ * `scope: 'instance'`, one per instance made so far), for health endpoints.
+ */
+export function listCircuitBreakers(): CircuitBreaker<unknown>[] {
+  const all: CircuitBreaker<unknown>[] = [];
+  for (const method of decoratedMethods) for (const breaker of method.breakers()) if (!all.includes(breaker)) all.push(breaker);
+  return all;
+}

@@ -1,0 +1,57 @@
+import { OPEN_BRAND, hasBrand } from './brand';
+
+/**
+ * Thrown (as a rejection) for a call the breaker refused without invoking the
+ * guarded function: the circuit is OPEN, or a probe is already in flight.
+ *
+ * It carries no stack frames: a refusal is the hot path of an outage, and the
+ * frames would only show where the caller called.
+ *
+ * @example
+ * try { await cache.get(id) }
+ * catch (error) {
+ *   if (isCircuitBreakerOpenException(error)) res.setHeader('Retry-After', Math.ceil(error.retryAfter / 1000));
+ * }
+ */
+export class CircuitBreakerOpenException extends Error {
+  declare readonly name: 'CircuitBreakerOpenException';
+  declare readonly [OPEN_BRAND]: true;
+
+  /** The refusing breaker's name (`Class#method` for a decorated method). */
+  readonly breaker: string;
+  /**
+   * Milliseconds until a probe will be let through: 0 while a probe is in
+   * flight (its outcome decides), `Infinity` while the circuit is isolated by hand.
+   */
+  readonly retryAfter: number;
+
+  constructor(breaker: string, retryAfter: number, options?: ErrorOptions) {
+    // Stack capture costs several times the rest of a refusal, and the frames
+    // would only show the caller; `message` is a getter, built only when read.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(undefined, options);
+    Error.stackTraceLimit = limit;
+    this.breaker = breaker;
+    this.retryAfter = retryAfter;
+  }
+
+  // A getter, not the property Error makes: refusals stay cheap.
+  override get message(): string {
+    const wait = this.retryAfter === Infinity ? 'until released' : `retry after ${this.retryAfter} ms`;
+    return `Circuit breaker "${this.breaker}" is open: call refused, ${wait}`;
+  }
+}
+
+Object.defineProperty(CircuitBreakerOpenException.prototype, 'name', {
+  value: 'CircuitBreakerOpenException',
+  enumerable: false,
+  configurable: true,
+  writable: true,
+});
+Object.defineProperty(CircuitBreakerOpenException.prototype, OPEN_BRAND, { value: true });
+
+/** True for a `CircuitBreakerOpenException` from any installed copy of the package. */
+export function isCircuitBreakerOpenException(value: unknown): value is CircuitBreakerOpenException {
+  return hasBrand(value, OPEN_BRAND);
+}

@@ -1,0 +1,62 @@
+/** What `onX(listener)` returns: call `dispose()` to stop listening. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/**
+ * A typed list of listeners. Copy-on-write: emitting iterates a snapshot, so
+ * a listener may dispose itself (or add another) while being called.
+ * A listener that throws never corrupts the breaker: the error is re-raised
+ * on a later tick, where it surfaces as an uncaught exception like any other
+ * bug in a callback.
+ */
+export class Listeners<E> {
+  private list: ReadonlyArray<(event: E) => void> = [];
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  add(listener: (event: E) => void): Disposable {
+    if (typeof listener !== 'function') {
+      throw new TypeError(`listener must be a function, got ${describe(listener)}`);
+    }
+    this.list = [...this.list, listener];
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        const index = this.list.indexOf(listener);
+        if (index !== -1) this.list = [...this.list.slice(0, index), ...this.list.slice(index + 1)];
+      },
+    };
+  }
+
+  emit(event: E): void {
+    for (const listener of this.list) {
+      try {
+        listener(event);
+      } catch (error) {
+        rethrowLater(error);
+      }
+    }
+  }
+}
+
+export function rethrowLater(error: unknown): void {
+  process.nextTick(() => {
+    throw error;
+  });
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return typeof value;
+}

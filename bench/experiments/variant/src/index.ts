@@ -1,0 +1,23 @@
+export { CircuitBreaker } from './decorator/circuit-breaker';
+export type { CircuitBreakerConstructor, CircuitBreakerDecorator, CircuitBreakerDecoratorOptions } from './decorator/circuit-breaker';
+export type { CircuitBreakerScope } from './decorator/guard';
+export { getCircuitBreaker, listCircuitBreakers } from './decorator/registry';
+export type { CircuitBreakerOptions } from './breaker/options';
+export type { CircuitState } from './breaker/state';
+export type { CircuitBreakerStats } from './breaker/stats';
+export type { TripStrategy } from './breaker/trip-strategy';
+export { CircuitBreakerOpenException, isCircuitBreakerOpenException } from './errors/circuit-breaker-open-exception';
+export { CircuitBreakerTimeoutException, isCircuitBreakerTimeoutException } from './errors/circuit-breaker-timeout-exception';
+export { channelNames } from './events/channels';
+export type { Disposable } from './events/listeners';
+export type { CircuitBreakerLogger, CircuitBreakerLogRecord, CircuitBreakerLogEvent } from './events/logger';
+export type {
+  CloseEvent,
+  FailureEvent,
+  HalfOpenEvent,
+  OpenEvent,
+  RefusalEvent,
+  StateChangeEvent,
+  SuccessEvent,
+  TransitionReason,
+} from './events/types';
