@@ -42,8 +42,19 @@ export type RedisCircuitStoreOptions = (
   readonly redisOptions?: RedisOptions;
 };
 
-// KEYS: state, wait, lease.  ARGV: wait ms, fresh (1) or trip (0), channel, message
-const OPEN_SCRIPT = `
+// A transition the store gave up waiting for (a command timeout, Redis hung) must not take effect when Redis
+// runs it later: by then the breaker has decided alone, and a stale trip would open every process.
+// Each write carries a deadline in Redis's clock (TIME), estimated from an offset measured on connecting ('0': none).
+const LATE = `
+local function late(deadline)
+  if deadline == '0' then return false end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
+end
+`;
+// KEYS: state, wait, lease.  ARGV: wait ms, fresh (1) or trip (0), channel, message, deadline
+const OPEN_SCRIPT = `${LATE}
+if late(ARGV[5]) then return -2 end
 if ARGV[2] == '0' and redis.call('GET', KEYS[1]) == 'OPEN' then
   local ttl = redis.call('PTTL', KEYS[2])
   if ttl > 0 then return ttl end
@@ -54,8 +65,9 @@ if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) els
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 return -1
 `;
-// KEYS: state, wait, lease.  ARGV: lease ms, holder
-const ACQUIRE_SCRIPT = `
+// KEYS: state, wait, lease.  ARGV: lease ms, holder, deadline
+const ACQUIRE_SCRIPT = `${LATE}
+if late(ARGV[3]) then return {'LATE', 0} end
 local state = redis.call('GET', KEYS[1])
 if not state then return {'CLOSED', 0} end
 if state == 'ISOLATED' then return {'ISOLATED', 0} end
@@ -68,8 +80,9 @@ if redis.call('GET', KEYS[3]) == ARGV[2] then
 end
 return {'LEASED', redis.call('PTTL', KEYS[3])}
 `;
-// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message
-const SET_SCRIPT = `
+// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message, deadline
+const SET_SCRIPT = `${LATE}
+if late(ARGV[4]) then return 0 end
 if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
@@ -88,6 +101,8 @@ interface Circuit {
   readonly keys: readonly [string, string, string];
   readonly channel: string;
   readonly members: Map<string, (fleet: FleetState, update: FleetUpdate) => void>;
+  /** Settles once the subscriber's SUBSCRIBE to `channel` is answered (or failed). */
+  subscribed: Promise<void>;
 }
 
 /**
@@ -113,6 +128,10 @@ export class RedisCircuitStore implements CircuitStore {
   /** Set when a command failed or timed out; cleared by the next success or reconnect. */
   private degraded = false;
   private healthCheck: NodeJS.Timeout | undefined;
+  /** ms a command may take (ours, or the client's own `commandTimeout`): its deadline in Redis. */
+  private readonly commandTimeoutMs: number;
+  /** Redis's clock (TIME, ms) minus `performance.now()`, measured on each connect; undefined: not known. */
+  private redisClockOffset: number | undefined;
 
   constructor(options: RedisCircuitStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisCircuitStore needs { url } or { client }');
@@ -146,6 +165,9 @@ export class RedisCircuitStore implements CircuitStore {
         commandTimeout,
         connectTimeout: Math.max(1000, commandTimeout),
         retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+        // ioredis's disconnect() ends a socket and destroys it only after this (2 s by default, on a
+        // timer that holds the process): with Redis down or hung, close() would keep the process alive that long.
+        disconnectTimeout: commandTimeout,
         ...options.redisOptions,
       });
       this.ownsClient = true;
@@ -154,17 +176,29 @@ export class RedisCircuitStore implements CircuitStore {
       this.client = client as Redis;
       this.ownsClient = false;
     }
+    this.commandTimeoutMs = this.client.options.commandTimeout ?? commandTimeout;
     // The subscriber must keep its queue: a subscribe issued before it connects is sent when it does.
-    this.subscriber = this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    this.subscriber = this.client.duplicate({
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+      disconnectTimeout: (url !== undefined ? options.redisOptions?.disconnectTimeout : undefined) ?? commandTimeout,
+    });
     this.client.on('error', () => (this.degraded = true));
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
     // Every (re)connect re-reads each circuit: a process that starts or reconnects during an outage starts OPEN.
-    this.subscriber.on('ready', () => this.resync());
+    // ioredis emits 'ready' before it re-subscribes: read once our own SUBSCRIBE is answered, so that a
+    // transition is either in what we read or pushed to us after it, never lost in between.
+    this.subscriber.on('ready', () => {
+      const channels = [...this.circuits.values()].filter((c) => c.members.size > 0).map((c) => c.channel);
+      if (channels.length > 0) void this.subscriber.subscribe(...channels).then(() => this.resync(), () => undefined);
+    });
     this.client.on('ready', () => {
       this.degraded = false;
+      void this.measureClock();
       this.resync();
     });
+    if (this.client.status === 'ready') void this.measureClock();
   }
 
   join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
@@ -172,8 +206,11 @@ export class RedisCircuitStore implements CircuitStore {
     const circuit = this.circuit(name);
     const id = randomUUID();
     circuit.members.set(id, onFleet);
-    if (circuit.members.size === 1) void this.subscriber.subscribe(circuit.channel).catch(() => undefined);
-    void this.read(circuit).then((fleet) => fleet !== undefined && circuit.members.has(id) && onFleet(fleet, 'sync'));
+    if (circuit.members.size === 1) circuit.subscribed = this.subscriber.subscribe(circuit.channel).then(() => undefined, () => undefined);
+    // Read once subscribed (see the 'ready' handler); before the client connects, its 'ready' reads instead.
+    void circuit.subscribed
+      .then(() => this.read(circuit))
+      .then((fleet) => fleet !== undefined && circuit.members.has(id) && onFleet(fleet, 'sync'));
     const [state, wait, lease] = circuit.keys;
     const store = this;
     return {
@@ -183,14 +220,17 @@ export class RedisCircuitStore implements CircuitStore {
       open: async (waitMs, fresh) => {
         const ms = Math.ceil(waitMs);
         const remaining = (await this.command(() =>
-          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, fresh ? '1' : '0', circuit.channel, `OPEN ${ms} ${id}`),
+          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, fresh ? '1' : '0', circuit.channel, `OPEN ${ms} ${id}`, this.deadline()),
         )) as number;
+        if (remaining === -2) this.late();
         return remaining < 0 ? ms : remaining;
       },
       acquireProbe: async (leaseMs): Promise<ProbeLease> => {
         const ms = Math.max(this.probeLeaseMs, Math.ceil(leaseMs));
-        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, 3, state, wait, lease, ms, id))) as [string, number];
+        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, 3, state, wait, lease, ms, id, this.deadline()))) as [string, number];
         switch (answer) {
+          case 'LATE':
+            return this.late();
           case 'GRANTED':
             return { granted: true };
           case 'CLOSED':
@@ -204,10 +244,10 @@ export class RedisCircuitStore implements CircuitStore {
         }
       },
       close: async () => {
-        await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`));
+        if ((await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`, this.deadline()))) === 0) this.late();
       },
       isolate: async () => {
-        await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', circuit.channel, `ISOLATED 0 ${id}`));
+        if ((await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', circuit.channel, `ISOLATED 0 ${id}`, this.deadline()))) === 0) this.late();
       },
       leave: () => {
         circuit.members.delete(id);
@@ -235,7 +275,9 @@ export class RedisCircuitStore implements CircuitStore {
     if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
     this.subscriber.disconnect();
     if (this.ownsClient) {
-      await this.client.quit().catch(() => this.client.disconnect());
+      // QUIT lets Redis close the connection gracefully, but only a Redis that answers can: else end it now.
+      if (this.client.status === 'ready' && !this.degraded) await this.client.quit().catch(() => this.client.disconnect());
+      else this.client.disconnect();
     }
   }
 
@@ -267,6 +309,32 @@ export class RedisCircuitStore implements CircuitStore {
       );
     }, 500);
     this.healthCheck.unref();
+  }
+
+  /** The deadline of a command sent now, in Redis's clock ('0': none, the offset is not known yet). */
+  private deadline(): string {
+    const offset = this.redisClockOffset;
+    return offset === undefined ? '0' : String(Math.ceil(performance.now() + offset + this.commandTimeoutMs));
+  }
+
+  /** Redis ran a command after its deadline: it did nothing. Our estimate of its clock may be off: measure again. */
+  private late(): never {
+    void this.measureClock();
+    throw new Error('RedisCircuitStore: the command reached Redis after its deadline and was not applied');
+  }
+
+  /** Estimates Redis's clock against ours over one round trip (TIME). */
+  private async measureClock(): Promise<void> {
+    try {
+      const sent = performance.now();
+      const [seconds, micros] = await this.client.time();
+      const received = performance.now();
+      // A slow answer says little about when Redis read its clock: keep the previous estimate.
+      if (received - sent > this.commandTimeoutMs / 2) return;
+      this.redisClockOffset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
+    } catch {
+      // Unknown for now: commands carry no deadline until the next connect.
+    }
   }
 
   private async read(circuit: Circuit): Promise<FleetState | undefined> {
@@ -304,7 +372,7 @@ export class RedisCircuitStore implements CircuitStore {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
       const base = `${this.prefix}{${name}}`;
-      circuit = { keys: [`${base}:state`, `${base}:wait`, `${base}:lease`], channel: `${base}:events`, members: new Map() };
+      circuit = { keys: [`${base}:state`, `${base}:wait`, `${base}:lease`], channel: `${base}:events`, members: new Map(), subscribed: Promise.resolve() };
       this.circuits.set(name, circuit);
       this.byChannel.set(circuit.channel, circuit);
     }
