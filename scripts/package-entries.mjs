@@ -14,6 +14,7 @@ import { join } from 'node:path';
 export const integrations = {
   prometheus: ['prom-client'],
   redis: ['ioredis'],
+  nestjs: ['@nestjs/common', '@nestjs/core'],
 };
 
 /**

@@ -158,6 +158,13 @@ const standard = { experimentalDecorators: false };
 /** An integration's library may need @types/node (ioredis does); this repo's serves. */
 const nodeTypes = { types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] };
 const cjsFiles = ['consumer.ts', 'subpaths.ts'];
+/**
+ * NestJS 12 is ESM-only: a CommonJS consumer reaches it only through Node's
+ * require(esm) (Node >= 20.19), which TypeScript models as `module: node20`.
+ * The node16 checks leave out the subpaths whose libraries are ESM-only.
+ */
+const ESM_ONLY_SUBPATHS: readonly string[] = ['nestjs'];
+const node16Files = ['consumer.ts', 'subpaths-node16.ts'];
 const esmFiles = ['consumer.mts', 'subpaths.mts'];
 /** The core and /prometheus need no @types/node. */
 const withoutNodeTypes: Check = { name: 'standard-node16-without-node-types', files: ['consumer.ts'], compilerOptions: { ...standard, module: 'node16', noEmit: true } };
@@ -165,7 +172,8 @@ const withoutNodeTypes: Check = { name: 'standard-node16-without-node-types', fi
 /** What TypeScript 5.9 checks (and, for the CommonJS ones, compiles to run); bundler resolution picks the ESM types as nodenext ESM does. */
 const ts5Checks: readonly Check[] = [
   { name: 'legacy-node10', files: cjsFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'commonjs', moduleResolution: 'node10', outDir: 'out/legacy' } },
-  { name: 'standard-node16', files: cjsFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'node16', outDir: 'out/standard' } },
+  { name: 'standard-node16', files: node16Files, compilerOptions: { ...standard, ...nodeTypes, module: 'node16', noEmit: true } },
+  { name: 'standard-node20', files: cjsFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'node20', outDir: 'out/standard' } },
   { name: 'legacy-nodenext-esm', files: esmFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'nodenext', noEmit: true } },
   { name: 'standard-nodenext-esm', files: esmFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'nodenext', noEmit: true } },
   { name: 'standard-bundler', files: cjsFiles, compilerOptions: { ...standard, ...nodeTypes, module: 'preserve', moduleResolution: 'bundler', noEmit: true } },
@@ -239,6 +247,11 @@ describe('the published package', function () {
       .join('');
     writeFileSync(join(app, 'subpaths.ts'), everySubpath || 'export {};\n');
     writeFileSync(join(app, 'subpaths.mts'), everySubpath || 'export {};\n');
+    const node16Subpaths = subpaths()
+      .filter((entry) => !ESM_ONLY_SUBPATHS.includes(entry.dir))
+      .map((entry) => `export * as ${entry.dir} from 'circuit-breaker-decorator/${entry.dir}';\n`)
+      .join('');
+    writeFileSync(join(app, 'subpaths-node16.ts'), node16Subpaths || 'export {};\n');
     writeFileSync(join(app, 'same-copy.mjs'), sameCopy);
     ts5Results = await Promise.all(
       ts5Checks.map(async (check) => ({ check, result: await run(process.execPath, [tsc5, '-p', writeConfig(app, check), '--listFiles'], app) })),
