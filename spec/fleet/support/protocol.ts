@@ -23,6 +23,7 @@ export type WorkerRequest = { readonly id: number } & (
   | { readonly cmd: 'call'; readonly outcome?: Outcome }
   | { readonly cmd: 'burst'; readonly n: number; readonly spreadMs: number; readonly outcome?: Outcome; readonly detach?: boolean }
   | { readonly cmd: 'view' }
+  | { readonly cmd: 'reset' }
   | { readonly cmd: 'close' }
 );
 

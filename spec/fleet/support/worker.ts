@@ -141,6 +141,9 @@ async function handle(request: WorkerRequest): Promise<Record<string, unknown>> 
     }
     case 'view':
       return view();
+    case 'reset':
+      breaker!.reset();
+      return view();
     case 'close': {
       // Ends every connection the store made; with the IPC channel closed too, nothing keeps the process alive.
       closing = true;
