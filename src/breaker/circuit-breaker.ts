@@ -41,9 +41,9 @@ export class CircuitBreaker<F = never> {
   private current: BreakerState = CLOSED;
   /** Bumped on every transition: an outcome from an earlier period decides nothing. */
   private period = 0;
-  /** The current period's promise reactions; made once per transition, never per call. */
-  private onFulfilled!: Settle;
-  private onRejected!: Settle;
+  /** The current period's promise reactions: made on its first call, never per call. */
+  private onFulfilled: Settle | undefined;
+  private onRejected: Settle | undefined;
   private readonly strategy: TripStrategy;
   /** Calls the plain fast path, or the one with timeout and fallback. */
   private readonly guarded: boolean;
@@ -67,13 +67,8 @@ export class CircuitBreaker<F = never> {
   private opened = 0;
   private lastFailureAt: number | null = null;
 
-  private readonly stateChangeListeners = new Listeners<StateChangeEvent>();
-  private readonly openListeners = new Listeners<OpenEvent>();
-  private readonly halfOpenListeners = new Listeners<HalfOpenEvent>();
-  private readonly closeListeners = new Listeners<CloseEvent>();
-  private readonly successListeners = new Listeners<SuccessEvent>();
-  private readonly failureListeners = new Listeners<FailureEvent>();
-  private readonly refusalListeners = new Listeners<RefusalEvent>();
+  /** Made on the first `onX()`: most breakers are never listened to, and stay small. */
+  private events: BreakerEvents | undefined;
 
   /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
   constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
@@ -82,7 +77,6 @@ export class CircuitBreaker<F = never> {
     this.strategy = new ConsecutiveFailures(this.options.failureThreshold);
     this.guarded = this.options.timeout !== undefined || this.options.fallback !== undefined;
     this.resetTimeoutNow = this.options.resetTimeout;
-    this.startPeriod();
     // A decorated breaker joins once its class names it (`Class#method`).
     if (this.options.store !== undefined && this.name !== DEFAULT_NAME) this.joinFleet();
   }
@@ -115,12 +109,13 @@ export class CircuitBreaker<F = never> {
       if (refusal !== undefined) return refusal;
     }
     this.calls++;
+    if (this.onRejected === undefined) this.makeReactions();
     if (this.guarded) return this.executeGuarded(fn, thisArg, args);
     let result: unknown;
     try {
       result = fn.apply(thisArg, args as unknown[]);
     } catch (error) {
-      this.onRejected(error);
+      this.onRejected!(error);
       return Promise.reject(error);
     }
     if (result instanceof Promise) {
@@ -141,7 +136,7 @@ export class CircuitBreaker<F = never> {
     const error = new TypeError(
       `circuit breaker "${this.name}" guards functions that return a promise, but the function returned ${describe(result)}`,
     );
-    this.onRejected(error);
+    this.onRejected!(error);
     return Promise.reject(error);
   }
 
@@ -183,9 +178,9 @@ export class CircuitBreaker<F = never> {
   private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     this.refusals++;
     const exception = new CircuitBreakerOpenException(this.name, retryAfter);
-    if (this.refusalListeners.size !== 0 || channels.refusal.hasSubscribers) {
+    if (this.events !== undefined || channels.refusal.hasSubscribers) {
       const event: RefusalEvent = { breaker: this.name, state: this.state, retryAfter };
-      this.refusalListeners.emit(event);
+      this.events?.refusal.emit(event);
       if (channels.refusal.hasSubscribers) channels.refusal.publish(event);
     }
     const fallback = this.options.fallback;
@@ -210,8 +205,8 @@ export class CircuitBreaker<F = never> {
   /** The path with a `timeout` or a `fallback`: it needs a promise of its own. */
   private executeGuarded(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     const { timeout, fallback, fallbackOnFailure } = this.options;
-    const onFulfilled = this.onFulfilled;
-    const onRejected = this.onRejected;
+    const onFulfilled = this.onFulfilled!;
+    const onRejected = this.onRejected!;
     let callArgs = args;
     let controller: AbortController | undefined;
     if (timeout !== undefined) {
@@ -282,9 +277,13 @@ export class CircuitBreaker<F = never> {
     this.lateOutcomes++;
   }
 
-  /** Makes the current period's reactions; called on every transition. */
-  private startPeriod(): void {
-    const period = ++this.period;
+  /**
+   * Makes the current period's promise reactions, on the period's first
+   * admitted call (a breaker that is never called never makes them); a
+   * transition clears them.
+   */
+  private makeReactions(): void {
+    const period = this.period;
     this.onFulfilled = () => {
       this.successes++;
       if (period === this.period) this.recordSuccess();
@@ -337,9 +336,9 @@ export class CircuitBreaker<F = never> {
       default:
         assertNever(state);
     }
-    if (this.successListeners.size !== 0 || channels.success.hasSubscribers) {
+    if (this.events !== undefined || channels.success.hasSubscribers) {
       const event: SuccessEvent = { breaker: this.name, state: this.state };
-      this.successListeners.emit(event);
+      this.events?.success.emit(event);
       if (channels.success.hasSubscribers) channels.success.publish(event);
     }
   }
@@ -363,9 +362,9 @@ export class CircuitBreaker<F = never> {
       default:
         assertNever(state);
     }
-    if (this.failureListeners.size !== 0 || channels.failure.hasSubscribers) {
+    if (this.events !== undefined || channels.failure.hasSubscribers) {
       const event: FailureEvent = { breaker: this.name, state: this.state, error, failures: this.strategy.failures };
-      this.failureListeners.emit(event);
+      this.events?.failure.emit(event);
       if (channels.failure.hasSubscribers) channels.failure.publish(event);
     }
   }
@@ -474,7 +473,10 @@ export class CircuitBreaker<F = never> {
     this.current = next;
     // Closing, however it happens (probe, reset, release, enable), ends the backoff.
     if (next === CLOSED || next === DISABLED) this.resetTimeoutNow = this.options.resetTimeout;
-    this.startPeriod();
+    // A new period: calls admitted from now on get new reactions; earlier ones' outcomes decide nothing.
+    this.period++;
+    this.onFulfilled = undefined;
+    this.onRejected = undefined;
     const to = publicState(next);
     if (from === to) return;
     const name = this.name;
@@ -492,7 +494,7 @@ export class CircuitBreaker<F = never> {
         const event: OpenEvent = trip?.error === undefined
           ? { breaker: name, reason, failures, resetTimeout, probeAt }
           : { breaker: name, reason, failures, resetTimeout, probeAt, error: trip.error };
-        this.openListeners.emit(event);
+        this.events?.open.emit(event);
         if (channels.open.hasSubscribers) channels.open.publish(event);
         break;
       }
@@ -500,7 +502,7 @@ export class CircuitBreaker<F = never> {
         this.log(logger, 'info', { event: 'circuit_breaker_half_open', message: 'circuit_breaker_half_open', breaker: name, from, to, reason });
         this.emitTransition(change);
         const event: HalfOpenEvent = { breaker: name };
-        this.halfOpenListeners.emit(event);
+        this.events?.halfOpen.emit(event);
         if (channels.halfOpen.hasSubscribers) channels.halfOpen.publish(event);
         break;
       }
@@ -509,7 +511,7 @@ export class CircuitBreaker<F = never> {
         this.log(logger, 'info', { event: 'circuit_breaker_closed', message: 'circuit_breaker_closed', breaker: name, from, to, reason });
         this.emitTransition(change);
         const event: CloseEvent = { breaker: name, reason };
-        this.closeListeners.emit(event);
+        this.events?.close.emit(event);
         if (channels.close.hasSubscribers) channels.close.publish(event);
         break;
       }
@@ -519,7 +521,7 @@ export class CircuitBreaker<F = never> {
   }
 
   private emitTransition(change: StateChangeEvent): void {
-    this.stateChangeListeners.emit(change);
+    this.events?.stateChange.emit(change);
     if (channels.stateChange.hasSubscribers) channels.stateChange.publish(change);
   }
 
@@ -596,37 +598,37 @@ export class CircuitBreaker<F = never> {
 
   /** Every transition. @returns a handle whose `dispose()` stops listening. */
   onStateChange(listener: (event: StateChangeEvent) => void): Disposable {
-    return this.stateChangeListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).stateChange.add(listener);
   }
 
   /** The circuit opened (by failures, a failed probe, or `isolate()`). */
   onOpen(listener: (event: OpenEvent) => void): Disposable {
-    return this.openListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).open.add(listener);
   }
 
   /** A probe is let through. */
   onHalfOpen(listener: (event: HalfOpenEvent) => void): Disposable {
-    return this.halfOpenListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).halfOpen.add(listener);
   }
 
   /** The circuit closed. */
   onClose(listener: (event: CloseEvent) => void): Disposable {
-    return this.closeListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).close.add(listener);
   }
 
   /** A call admitted in the current period succeeded. */
   onSuccess(listener: (event: SuccessEvent) => void): Disposable {
-    return this.successListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).success.add(listener);
   }
 
   /** A call admitted in the current period failed and counted. */
   onFailure(listener: (event: FailureEvent) => void): Disposable {
-    return this.failureListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).failure.add(listener);
   }
 
   /** A call was refused without invoking the function. */
   onRefusal(listener: (event: RefusalEvent) => void): Disposable {
-    return this.refusalListeners.add(listener);
+    return (this.events ??= new BreakerEvents()).refusal.add(listener);
   }
 
   /** A snapshot of counters and state. */
@@ -677,4 +679,15 @@ function withSignal(args: ArrayLike<unknown>, declared: number, signal: AbortSig
   copy.length = position;
   copy.push(signal);
   return copy;
+}
+
+/** A breaker's typed listeners, made on the first `onX()`. */
+class BreakerEvents {
+  readonly stateChange = new Listeners<StateChangeEvent>();
+  readonly open = new Listeners<OpenEvent>();
+  readonly halfOpen = new Listeners<HalfOpenEvent>();
+  readonly close = new Listeners<CloseEvent>();
+  readonly success = new Listeners<SuccessEvent>();
+  readonly failure = new Listeners<FailureEvent>();
+  readonly refusal = new Listeners<RefusalEvent>();
 }

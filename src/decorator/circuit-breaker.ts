@@ -130,6 +130,9 @@ function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown
   if (options?.store !== undefined && options.name === undefined) {
     throw new TypeError('a breaker with a store shares its circuit by name: give it a name option');
   }
+  // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
+  // Reflect.construct only for a subclass, whose prototype must be kept.
+  if (new.target === CircuitBreakerFunction) return new Breaker(options as CircuitBreakerOptions<unknown>);
   return Reflect.construct(Breaker, [options], new.target);
 }
 CircuitBreakerFunction.prototype = Breaker.prototype;
