@@ -1,0 +1,37 @@
+// @ts-check
+/**
+ * Mutation testing: `npm run mutation` (Stryker 10, which needs Node >= 22: the script runs it on node@22
+ * from the npm registry, so it works on this project's Node 20 machines too). Not part of `npm test`.
+ *
+ * Mutated: the core (breaker, decorator, errors, events, store). Not mutated, each covered by its own suite:
+ * - src/redis: RedisCircuitStore, driven by spec/fleet and spec/integration against a real redis-server
+ *   (seconds per run, too slow to rerun per mutant);
+ * - src/prometheus: read from stats() at scrape time, checked by spec/prometheus against prom-client;
+ * - src/nestjs: a NestJS module, checked by spec/nestjs in a NestJS app;
+ * - src/index.ts only re-exports.
+ * Tests: the fast unit specs in legacy decorator mode (.mocharc.mutation.json), model tests with FC_RUNS runs.
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'mocha',
+  mochaOptions: { config: '.mocharc.mutation.json' },
+  mutate: [
+    'src/breaker/**/*.ts',
+    'src/decorator/**/*.ts',
+    'src/errors/**/*.ts',
+    'src/events/**/*.ts',
+    'src/store/**/*.ts',
+  ],
+  checkers: [],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 10000,
+  ignorePatterns: ['dist', 'bench/.out', 'reports', 'coverage', '.nyc_output', '*.tgz'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 95, low: 90, break: 90 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
