@@ -23,3 +23,5 @@ export type {
 } from './events/types';
 export { InMemoryCircuitStore } from './store/in-memory-circuit-store';
 export type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from './store/circuit-store';
+export { setCircuitBreakerDefaults } from './decorator/defaults';
+export type { CircuitBreakerDefaults } from './decorator/defaults';

@@ -36,7 +36,7 @@ type AnyFunction = (this: unknown, ...args: any[]) => unknown;
  */
 export class CircuitBreaker<F = never> {
   /** The validated options, frozen. */
-  readonly options: ResolvedOptions;
+  readonly options!: ResolvedOptions;
 
   private current: BreakerState = CLOSED;
   /** Bumped on every transition: an outcome from an earlier period decides nothing. */
@@ -44,13 +44,13 @@ export class CircuitBreaker<F = never> {
   /** The current period's promise reactions: made on its first call, never per call. */
   private onFulfilled: Settle | undefined;
   private onRejected: Settle | undefined;
-  private readonly strategy: TripStrategy;
+  private strategy!: TripStrategy;
   /** Calls the plain fast path, or the one with timeout and fallback. */
-  private readonly guarded: boolean;
+  private guarded!: boolean;
   private isolations = 0;
   /** Bumped by reset() and disable(): isolation handles from before release nothing. */
   private isolationEpoch = 0;
-  private resetTimeoutNow: number;
+  private resetTimeoutNow!: number;
   /** This breaker's place in a fleet circuit, once joined (see `store`). */
   private membership: CircuitStoreMembership | undefined;
   /** A request for the fleet's probe lease is in flight. */
@@ -72,13 +72,22 @@ export class CircuitBreaker<F = never> {
 
   /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
   constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
-    this.options = resolveOptions(options, extraOptionNames);
+    this.configure(resolveOptions(options, extraOptionNames));
     this.name = this.options.name;
-    this.strategy = new ConsecutiveFailures(this.options.failureThreshold);
-    this.guarded = this.options.timeout !== undefined || this.options.fallback !== undefined;
-    this.resetTimeoutNow = this.options.resetTimeout;
     // A decorated breaker joins once its class names it (`Class#method`).
     if (this.options.store !== undefined && this.name !== DEFAULT_NAME) this.joinFleet();
+  }
+
+  /** @internal Sets the options; after construction, only for a breaker not yet called (decorator defaults). */
+  configure(options: ResolvedOptions): void {
+    if (this.membership !== undefined && options.store !== this.options.store) {
+      this.membership.leave();
+      this.membership = undefined;
+    }
+    (this as { options: ResolvedOptions }).options = options;
+    this.strategy = new ConsecutiveFailures(options.failureThreshold);
+    this.guarded = options.timeout !== undefined || options.fallback !== undefined;
+    this.resetTimeoutNow = options.resetTimeout;
   }
 
   /** The name in events, logs, metrics and refusals (`Class#method` for a decorated method). */

@@ -2,6 +2,7 @@ import { CircuitBreaker as Breaker } from '../breaker/circuit-breaker';
 import { positionalOptions, resolveOptions, type CircuitBreakerOptions } from '../breaker/options';
 import { describe } from '../events/listeners';
 import type { CircuitBreakerScope, DecoratorPlan } from './guard';
+import { circuitBreakerDefaults } from './defaults';
 import { decorateLegacy } from './legacy';
 import { decorateStandard } from './standard';
 
@@ -88,18 +89,29 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
     if (second !== undefined) throw new TypeError('@CircuitBreaker(breaker) takes no second argument');
     return { kind: 'shared', breaker: first };
   }
-  const given = toOptions(first, second, true);
-  const options = resolveOptions(given, DECORATOR_ONLY_OPTIONS);
-  const givenScope = (given as { scope?: unknown } | undefined)?.scope;
+  const raw = toOptions(first, second, true) ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new TypeError(`circuit breaker options must be an object, got ${describe(raw)}`);
+  }
+  const given = raw as Readonly<Record<string, unknown>>;
+  const givenScope = given.scope;
   const scope = givenScope === undefined ? 'method' : givenScope;
   if (scope !== 'method' && scope !== 'instance') {
     throw new TypeError(`scope must be 'method' or 'instance', got ${describe(scope)}`);
   }
-  const named = (given as { name?: unknown } | undefined)?.name !== undefined;
-  if (scope === 'instance' && options.store !== undefined) {
+  if (scope === 'instance' && given.store !== undefined) {
     throw new TypeError("scope 'instance' cannot be combined with store: a fleet shares one circuit per name");
   }
-  return { kind: 'options', options, named, scope };
+  // Checked now, when the class is defined; `resolve` re-reads the defaults later.
+  const options = resolveDecoratorOptions(given, scope);
+  return { kind: 'options', options, resolve: () => resolveDecoratorOptions(given, scope), named: given.name !== undefined, scope };
+}
+
+/** A method's own options over `setCircuitBreakerDefaults` (a default store never reaches a per-instance breaker). */
+function resolveDecoratorOptions(given: Readonly<Record<string, unknown>>, scope: CircuitBreakerScope) {
+  const { store, ...rest } = circuitBreakerDefaults();
+  const defaults = scope === 'instance' || store === undefined ? rest : { ...rest, store };
+  return resolveOptions({ ...defaults, ...given }, DECORATOR_ONLY_OPTIONS);
 }
 
 function isStandardContext(value: unknown): value is DecoratorContext {

@@ -7,7 +7,14 @@ export type CircuitBreakerScope = 'method' | 'instance';
 
 /** What a decorator application needs to know, decided when `@CircuitBreaker(...)` is evaluated. */
 export type DecoratorPlan =
-  | { readonly kind: 'options'; readonly options: ResolvedOptions; readonly named: boolean; readonly scope: CircuitBreakerScope }
+  | {
+      readonly kind: 'options';
+      readonly options: ResolvedOptions;
+      /** The options again, with the current `setCircuitBreakerDefaults`. */
+      readonly resolve: () => ResolvedOptions;
+      readonly named: boolean;
+      readonly scope: CircuitBreakerScope;
+    }
   | { readonly kind: 'shared'; readonly breaker: CircuitBreaker<unknown> };
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -28,13 +35,13 @@ export function guard(
   if (plan.kind === 'shared' || plan.scope === 'method') {
     const shared = plan.kind === 'shared';
     const breaker: CircuitBreaker<unknown> = shared ? plan.breaker : new CircuitBreaker(plan.options);
-    method = new MethodScope(key, isStatic, breaker, shared || plan.named);
+    method = new MethodScope(key, isStatic, breaker, shared || plan.named, shared ? undefined : plan.resolve);
     // The hot path: one closure over the breaker, no lookup.
     guarded = function (this: unknown) {
       return breaker.execute(original, this, arguments);
     };
   } else {
-    const perInstance = new InstanceScope(key, isStatic, plan.options, plan.named);
+    const perInstance = new InstanceScope(key, isStatic, plan.options, plan.named, plan.resolve);
     method = perInstance;
     guarded = function (this: unknown) {
       return perInstance.breakerFor(this as object).execute(original, this, arguments);
@@ -59,8 +66,18 @@ class MethodScope implements GuardedMethod {
     readonly isStatic: boolean,
     private readonly breaker: CircuitBreaker<unknown>,
     private readonly named: boolean,
+    /** Undefined for a shared breaker: its owner configured it. */
+    private readonly resolve: (() => ResolvedOptions) | undefined,
   ) {
     if (!named) breaker.name = provisionalName(key, isStatic);
+  }
+
+  applyDefaults(): void {
+    if (this.resolve === undefined) return;
+    const stats = this.breaker.stats();
+    if (stats.calls !== 0 || stats.refusals !== 0 || stats.state !== 'CLOSED') return; // in use: keeps its options
+    this.breaker.configure(this.resolve());
+    if (this.bound || this.named) this.breaker.joinFleet();
   }
 
   breakerFor(): CircuitBreaker<unknown> {
@@ -93,10 +110,16 @@ class InstanceScope implements GuardedMethod {
   constructor(
     readonly key: string | symbol,
     readonly isStatic: boolean,
-    private readonly options: ResolvedOptions,
+    private options: ResolvedOptions,
     private readonly named: boolean,
+    private readonly resolve: () => ResolvedOptions,
   ) {
     this.name = named ? options.name : provisionalName(key, isStatic);
+  }
+
+  /** Instances made from now on use the defaults; breakers already made keep theirs. */
+  applyDefaults(): void {
+    this.options = this.resolve();
   }
 
   breakerFor(instance: object): CircuitBreaker<unknown> {

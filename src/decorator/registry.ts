@@ -15,6 +15,8 @@ export interface GuardedMethod {
   readonly scope: 'method' | 'instance';
   /** The breakers alive now: one, or one per live instance. */
   breakers(): Iterable<CircuitBreaker<unknown>>;
+  /** Re-reads `setCircuitBreakerDefaults` for breakers not called yet. */
+  applyDefaults(): void;
 }
 
 /** Every guarded function, so a lookup works before any instance exists (standard decorators learn their class late). */
@@ -25,6 +27,11 @@ const decoratedMethods = new Set<GuardedMethod>();
 export function rememberGuarded(fn: Function, method: GuardedMethod): void {
   guardedFunctions.set(fn, method);
   decoratedMethods.add(method);
+}
+
+/** Calls `visit` for every decorated method. */
+export function forEachDecoratedMethod(visit: (method: GuardedMethod) => void): void {
+  for (const method of decoratedMethods) visit(method);
 }
 
 export function registerBreaker(owner: object, key: string | symbol, method: GuardedMethod): void {
