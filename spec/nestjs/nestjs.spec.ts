@@ -1,7 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { expect } from 'chai';
-import { CircuitBreaker, CircuitBreakerOpenException } from '../../src';
+import { CircuitBreaker, CircuitBreakerOpenException, InMemoryCircuitStore, getCircuitBreaker, setCircuitBreakerDefaults } from '../../src';
 import {
   CircuitBreakerHealthIndicator,
   CircuitBreakerModule,
@@ -129,5 +129,32 @@ describe('nestjs: CircuitBreakerModule.forRoot', () => {
 
   it('leaves the filter out with filter: false', () => {
     expect(CircuitBreakerModule.forRoot({ filter: false }).providers).to.deep.equal([CircuitBreakerHealthIndicator]);
+  });
+
+  it('sets defaults (and a fleet store) for decorated methods not yet called', async () => {
+    const store = new InMemoryCircuitStore();
+    class Warehouse {
+      @CircuitBreaker()
+      async stock(): Promise<number> {
+        throw new Error('warehouse API down');
+      }
+    }
+    try {
+      CircuitBreakerModule.forRoot({ defaults: { failureThreshold: 1 }, store });
+      const replica = new CircuitBreaker({ name: 'Warehouse#stock', store });
+      const warehouse = new Warehouse();
+      expect(getCircuitBreaker(warehouse, 'stock').options).to.include({ failureThreshold: 1, store });
+      await Promise.resolve(); // the store answers on a promise job
+      await warehouse.stock().catch(() => undefined);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(getCircuitBreaker(warehouse, 'stock').state).to.equal('OPEN');
+      expect(replica.state).to.equal('OPEN');
+    } finally {
+      setCircuitBreakerDefaults({});
+    }
+  });
+
+  it('rejects bad defaults when the module is defined', () => {
+    expect(() => CircuitBreakerModule.forRoot({ defaults: { resetTimeout: -1 } })).to.throw(RangeError, /resetTimeout/);
   });
 });

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { setCircuitBreakerDefaults, type CircuitBreakerDefaults } from '../decorator/defaults';
+import type { CircuitStore } from '../store/circuit-store';
 import { CircuitBreakerHealthIndicator } from './health-indicator';
 import { CircuitBreakerOpenExceptionFilter } from './open-exception-filter';
 
@@ -11,6 +13,18 @@ export interface CircuitBreakerModuleOptions {
    * @default true
    */
   readonly filter?: boolean;
+  /**
+   * Options for every `@CircuitBreaker` that does not give its own (see
+   * `setCircuitBreakerDefaults`): applied when the module is defined, before
+   * the app serves, to every decorated method not yet called.
+   */
+  readonly defaults?: CircuitBreakerDefaults;
+  /**
+   * A fleet store for every decorated method (a `RedisCircuitStore` from
+   * `circuit-breaker-decorator/redis`): replicas share each `Class#method` circuit.
+   * Close it on shutdown (`app.enableShutdownHooks()` and an `onApplicationShutdown`).
+   */
+  readonly store?: CircuitStore;
 }
 
 /**
@@ -23,6 +37,9 @@ export interface CircuitBreakerModuleOptions {
  */
 export class CircuitBreakerModule {
   static forRoot(options: CircuitBreakerModuleOptions = {}): DynamicModule {
+    if (options.defaults !== undefined || options.store !== undefined) {
+      setCircuitBreakerDefaults(options.store === undefined ? { ...options.defaults } : { ...options.defaults, store: options.store });
+    }
     const providers: Provider[] = [CircuitBreakerHealthIndicator];
     if (options.filter ?? true) providers.push({ provide: APP_FILTER, useClass: CircuitBreakerOpenExceptionFilter });
     return { module: CircuitBreakerModule, global: true, providers, exports: [CircuitBreakerHealthIndicator] };
