@@ -108,6 +108,10 @@ export class CircuitBreaker<F = never> {
    * @example const user = await breaker.call(fetchUser, id);
    */
   call<A extends unknown[], R>(fn: (...args: A) => PromiseLike<R>, ...args: A): Promise<R | F> {
+    // A misuse, not an outcome of the dependency: neither invoked, refused nor counted.
+    if (typeof fn !== 'function') {
+      return Promise.reject(new TypeError(`circuit breaker "${this.name}": call() needs a function to call, got ${describe(fn)}`));
+    }
     return this.execute(fn as AnyFunction, undefined, args) as Promise<R | F>;
   }
 
@@ -137,7 +141,15 @@ export class CircuitBreaker<F = never> {
 
   /** Thenables are adopted; anything else is a programming error, reported as one. */
   private adopt(result: unknown): Promise<unknown> {
-    if (isThenable(result)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(result);
+    } catch (error) {
+      // Its `then` getter threw: the call failed, as Promise.resolve() would report it (never a synchronous throw).
+      this.onRejected!(error);
+      return Promise.reject(error);
+    }
+    if (thenable) {
       const promise = Promise.resolve(result);
       promise.then(this.onFulfilled, this.onRejected);
       return promise;
