@@ -1,49 +1,15 @@
 // The published package, as a consumer gets it: build, `npm pack`, install the
 // tarball into a temporary app, then require/import it and type-check against
-// the published .d.ts with TypeScript 5.9 (this repo's) and TypeScript 7.
-// Run by `npm run test:package` (spec/package/.mocharc.json).
+// the published .d.ts with TypeScript 5.9 (this repo's), 6 and 7.
+// Run by `npm run test:package` (spec/package/.mocharc.json); spec/package/support.ts
+// packs once for this file and node-releases.spec.ts.
 import { expect } from 'chai';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { packedApp, root, run, subpaths, typescript, type Run } from './support';
 
-const root = resolve(__dirname, '..', '..');
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const tsc5 = require.resolve('typescript/bin/tsc', { paths: [root] });
-/** TypeScript 7 is installed once into this cache (its `tsc` bin would shadow TypeScript 5.9's as a devDependency). */
-const ts7Cache = join(root, 'node_modules', '.cache', 'typescript7');
-
-interface Run {
-  readonly code: number;
-  readonly output: string;
-}
-
-/** Runs a command without a shell; resolves with its exit code and output, never rejects. */
-function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((done) => {
-    execFile(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      done({ code, output: `${stdout}${stderr}` });
-    });
-  });
-}
-
-function npmSync(args: readonly string[], cwd: string): string {
-  return execFileSync(npm, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** TypeScript 7's `tsc`, from the cache, installed there on the first run. */
-function typescript7(): string {
-  const manifest = join(ts7Cache, 'node_modules', 'typescript', 'package.json');
-  const installed = existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version.startsWith('7.');
-  if (!installed) {
-    mkdirSync(ts7Cache, { recursive: true });
-    writeFileSync(join(ts7Cache, 'package.json'), JSON.stringify({ private: true, dependencies: { typescript: '^7.0.0' } }));
-    npmSync(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], ts7Cache);
-  }
-  return join(ts7Cache, 'node_modules', 'typescript', 'bin', 'tsc');
-}
 
 /**
  * The consumer: a decorated method and the breaker class, written once for both
@@ -180,11 +146,25 @@ const ts5Checks: readonly Check[] = [
   withoutNodeTypes,
 ];
 
+/** TypeScript 5.9 compiles its CommonJS checks; TypeScript 6 and 7 check legacy decorators on nodenext CommonJS too. */
+const legacyNodenextCjs: Check = { name: 'legacy-nodenext-cjs', files: cjsFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'nodenext' } };
+
 /** TypeScript 7 has no node10 resolution; everything else as with 5.9, type-check only. */
 const ts7Checks: readonly Check[] = ts5Checks
   .filter((check) => check.compilerOptions['moduleResolution'] !== 'node10')
-  .concat([{ name: 'legacy-nodenext-cjs', files: cjsFiles, compilerOptions: { ...legacy, ...nodeTypes, module: 'nodenext' } }])
+  .concat([legacyNodenextCjs])
   .map((check) => ({ ...check, name: `ts7-${check.name}`, compilerOptions: { ...check.compilerOptions, noEmit: true, outDir: undefined } }));
+
+/**
+ * TypeScript 6, the bridge from 5.x to 7: legacy decorators on CommonJS and standard
+ * decorators on ESM, every subpath; the core without @types/node. Type-check only; fewer
+ * checks than 5.9 and 7 since each costs seconds of CPU (node10 is deprecated in 6).
+ */
+const ts6Checks: readonly Check[] = [
+  legacyNodenextCjs,
+  ts5Checks.find((check) => check.name === 'standard-nodenext-esm')!,
+  withoutNodeTypes,
+].map((check) => ({ ...check, name: `ts6-${check.name}`, compilerOptions: { ...check.compilerOptions, noEmit: true, outDir: undefined } }));
 
 /**
  * Writes tsconfig.<name>.json: strict, no @types/node, and the published .d.ts
@@ -197,17 +177,6 @@ function writeConfig(app: string, check: Check): string {
   return file;
 }
 
-interface Subpath {
-  readonly dir: string;
-  readonly libraries: readonly string[];
-}
-
-/** The integration subpaths that exist, from scripts/package-entries.mjs. */
-function subpaths(): Subpath[] {
-  const script = `import('./scripts/package-entries.mjs').then((m) => console.log(JSON.stringify(m.entries(process.cwd()).filter((e) => e.dir !== ''))))`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as Subpath[];
-}
-
 function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -218,28 +187,14 @@ function listFiles(dir: string): string[] {
 describe('the published package', function () {
   this.timeout(120_000);
 
-  let work: string;
   let app: string;
   let tarball: string;
-  let packed: string[];
+  let packed: readonly string[];
   /** TypeScript 5.9 on the consumer, every check in ts5Checks (the CommonJS ones also emit out/legacy, out/standard). */
   let ts5Results: { check: Check; result: Run }[];
 
   before(async function () {
-    work = mkdtempSync(join(tmpdir(), 'cbd-pack-'));
-    app = join(work, 'app');
-    mkdirSync(app);
-    npmSync(['run', 'build', '--silent'], root);
-    const [pack] = JSON.parse(npmSync(['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    tarball = join(work, pack!.filename);
-    packed = pack!.files.map((file) => file.path).sort();
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'commonjs' }));
-    // The tarball, and each integration's library (an optional peer) linked from this repo: no registry round trip for those.
-    const libraries = subpaths().flatMap((entry) => entry.libraries.map((library) => join(root, 'node_modules', library)));
-    npmSync(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball, ...libraries], app);
+    ({ app, tarball, packed } = await packedApp());
     writeFileSync(join(app, 'consumer.ts'), consumer);
     writeFileSync(join(app, 'consumer.mts'), consumer);
     const everySubpath = subpaths()
@@ -256,10 +211,6 @@ describe('the published package', function () {
     ts5Results = await Promise.all(
       ts5Checks.map(async (check) => ({ check, result: await run(process.execPath, [tsc5, '-p', writeConfig(app, check), '--listFiles'], app) })),
     );
-  });
-
-  after(function () {
-    if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
   describe('tarball', function () {
@@ -336,11 +287,21 @@ describe('the published package', function () {
     });
 
     it('type-check with TypeScript 7: legacy and standard decorators; nodenext CJS and ESM; bundler (standard)', async function () {
-      const tsc7 = typescript7();
+      const tsc7 = await typescript(7);
       const version = (await run(process.execPath, [tsc7, '--version'], app)).output.trim();
       expect(version).to.match(/^Version 7\./);
       const results = await Promise.all(
         ts7Checks.map(async (check) => ({ check, result: await run(process.execPath, [tsc7, '-p', writeConfig(app, check)], app) })),
+      );
+      for (const { check, result } of results) expect(result.code, `${check.name}:\n${result.output}`).to.equal(0);
+    });
+
+    it('type-check with TypeScript 6: legacy decorators on nodenext CJS, standard on nodenext ESM; node16 without @types/node', async function () {
+      const tsc6 = await typescript(6);
+      const version = (await run(process.execPath, [tsc6, '--version'], app)).output.trim();
+      expect(version).to.match(/^Version 6\./);
+      const results = await Promise.all(
+        ts6Checks.map(async (check) => ({ check, result: await run(process.execPath, [tsc6, '-p', writeConfig(app, check)], app) })),
       );
       for (const { check, result } of results) expect(result.code, `${check.name}:\n${result.output}`).to.equal(0);
     });
