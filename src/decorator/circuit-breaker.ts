@@ -89,7 +89,9 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
     if (second !== undefined) throw new TypeError('@CircuitBreaker(breaker) takes no second argument');
     return { kind: 'shared', breaker: first };
   }
-  const raw = toOptions(first, second, true) ?? {};
+  // Only a missing argument means the defaults: `@CircuitBreaker(null)` is a mistake, reported as for `new CircuitBreaker(null)`.
+  const argument = toOptions(first, second, true);
+  const raw = argument === undefined ? {} : argument;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new TypeError(`circuit breaker options must be an object, got ${describe(raw)}`);
   }
