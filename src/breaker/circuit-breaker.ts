@@ -20,6 +20,9 @@ import type { CircuitBreakerStats } from './stats';
 import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
+
+/** Breakers waiting for the fleet's answer to a probe-lease request: rare and short, so kept off the breaker. */
+const leaseRequests = new WeakSet<object>();
 type AnyFunction = (this: unknown, ...args: any[]) => unknown;
 
 /**
@@ -47,14 +50,11 @@ export class CircuitBreaker<F = never> {
   private strategy!: TripStrategy;
   /** Calls the plain fast path, or the one with timeout and fallback. */
   private guarded!: boolean;
-  private isolations = 0;
-  /** Bumped by reset() and disable(): isolation handles from before release nothing. */
-  private isolationEpoch = 0;
+  /** The open `isolate()` handles; reset() and disable() drop it, so older handles release nothing. */
+  private isolation: { handles: number } | undefined;
   private resetTimeoutNow!: number;
   /** This breaker's place in a fleet circuit, once joined (see `store`). */
   private membership: CircuitStoreMembership | undefined;
-  /** A request for the fleet's probe lease is in flight. */
-  private leaseRequested = false;
 
   private calls = 0;
   private successes = 0;
@@ -177,7 +177,7 @@ export class CircuitBreaker<F = never> {
         const membership = this.membership;
         if (membership !== undefined && membership.available) {
           // One probe in the whole fleet: ask for the lease; this call is refused, a call after the grant probes.
-          if (!this.leaseRequested) this.requestProbeLease(membership, state);
+          if (!leaseRequests.has(this)) this.requestProbeLease(membership, state);
           return this.refuse(0, thisArg, args);
         }
         this.transition(PROBING, 'reset-timeout');
@@ -424,18 +424,18 @@ export class CircuitBreaker<F = never> {
   }
 
   private requestProbeLease(membership: CircuitStoreMembership, waiting: BreakerState): void {
-    this.leaseRequested = true;
+    leaseRequests.add(this);
     const lease = this.options.timeout === undefined ? 0 : this.options.timeout * 2;
     membership.acquireProbe(lease).then(
       (answer: ProbeLease) => {
-        this.leaseRequested = false;
+        leaseRequests.delete(this);
         if (this.current !== waiting) return; // something else decided meanwhile
         if (answer.granted) this.transition(PROBE_DUE, 'reset-timeout');
         else this.applyFleet(answer.fleet.state === 'OPEN' ? { state: 'OPEN', remaining: answer.retryIn } : answer.fleet, 'event');
       },
       () => {
         // The store failed: decide alone, as without one.
-        this.leaseRequested = false;
+        leaseRequests.delete(this);
         if (this.current === waiting) this.transition(PROBE_DUE, 'reset-timeout');
       },
     );
@@ -459,8 +459,7 @@ export class CircuitBreaker<F = never> {
           this.tellFleet((membership) => membership.open(remaining, false));
           return;
         }
-        this.isolations = 0;
-        this.isolationEpoch++;
+        this.isolation = undefined;
         this.strategy.reset();
         this.resetTimeoutNow = this.options.resetTimeout;
         this.transition(CLOSED, 'store');
@@ -572,16 +571,18 @@ export class CircuitBreaker<F = never> {
    * @example const handle = breaker.isolate(); // ... incident over: handle.dispose();
    */
   isolate(): Disposable {
-    this.isolations++;
+    const group = (this.isolation ??= { handles: 0 });
+    group.handles++;
     if (this.current !== ISOLATED) this.transition(ISOLATED, 'isolated');
     this.tellFleet((membership) => membership.isolate());
-    const epoch = this.isolationEpoch;
     let released = false;
     return {
       dispose: () => {
-        if (released || epoch !== this.isolationEpoch) return; // reset() or disable() released it already
+        if (released || this.isolation !== group) return; // reset() or disable() released it already
         released = true;
-        if (--this.isolations === 0 && this.current === ISOLATED) {
+        if (--group.handles !== 0) return;
+        this.isolation = undefined;
+        if (this.current === ISOLATED) {
           this.strategy.reset();
           this.transition(CLOSED, 'released');
           this.tellFleet((membership) => membership.close());
@@ -592,8 +593,7 @@ export class CircuitBreaker<F = never> {
 
   /** Closes the circuit now and clears the failure count, isolation and backoff. */
   reset(): void {
-    this.isolations = 0;
-    this.isolationEpoch++;
+    this.isolation = undefined;
     this.strategy.reset();
     this.resetTimeoutNow = this.options.resetTimeout;
     this.transition(CLOSED, 'reset');
@@ -603,8 +603,7 @@ export class CircuitBreaker<F = never> {
   /** Lets every call through, still recording stats, until `enable()`. */
   disable(): void {
     if (this.current === DISABLED) return;
-    this.isolations = 0;
-    this.isolationEpoch++;
+    this.isolation = undefined;
     this.strategy.reset();
     this.transition(DISABLED, 'disabled');
   }
