@@ -13,17 +13,22 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
  */
 export function decorateStandard(plan: DecoratorPlan, value: unknown, context: DecoratorContext): Method {
   if (context.kind !== 'method') {
-    const name = typeof context.name === 'string' || typeof context.name === 'symbol' ? keyName(context.name) : context.name;
-    const what = context.kind === 'accessor' ? 'an auto-accessor' : context.kind === 'class' ? 'a class' : `a ${context.kind}`;
-    throw new TypeError(`@CircuitBreaker() decorates methods only; ${name ?? '(anonymous)'} is ${what}`);
+    // `name` is undefined only for an anonymous class; `a ${kind}` spells the getter, setter, field and class cases.
+    const name = context.name === undefined ? '(anonymous)' : keyName(context.name);
+    const what = context.kind === 'accessor' ? 'an auto-accessor' : `a ${context.kind}`;
+    throw new TypeError(`@CircuitBreaker() decorates methods only; ${name} is ${what}`);
   }
   const key = context.name;
   const { guarded, method } = guard(plan, value as Method, key, context.static);
   let bound = false;
   context.addInitializer(function (this: unknown) {
-    if (bound) return; // runs for every instance: only the first does work
+    // Runs for every instance: only the first does work. (bind() is idempotent, so without the flag only
+    // findOwner would run again: Stryker's mutants of the flag are equivalent.)
+    // Stryker disable next-line ConditionalExpression
+    if (bound) return;
     const owner = context.static ? (this as object) : findOwner(this as object, key, guarded);
     if (owner === undefined) return;
+    // Stryker disable next-line BooleanLiteral
     bound = true;
     method.bind(owner);
   });
