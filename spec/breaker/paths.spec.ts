@@ -41,14 +41,17 @@ describe('breaker paths', () => {
       'OPEN>CLOSED:released',
       'CLOSED>OPEN:threshold',
       'OPEN>CLOSED:reset',
+      'CLOSED>CLOSED:disabled',
+      'CLOSED>CLOSED:enabled',
     ]);
     const closes: string[] = [];
     breaker.onClose((event) => closes.push(event.reason));
     breaker.isolate();
     breaker.disable();
     breaker.enable();
-    expect(closes).to.deep.equal(['disabled']);
-    expect(changes.at(-1)).to.deep.include({ from: 'OPEN', to: 'CLOSED', reason: 'disabled' });
+    expect(closes).to.deep.equal(['disabled', 'enabled']);
+    expect(changes.at(-2)).to.deep.include({ from: 'OPEN', to: 'CLOSED', reason: 'disabled' });
+    expect(changes.at(-1)).to.deep.include({ from: 'CLOSED', to: 'CLOSED', reason: 'enabled' });
   });
 
   describe('with a fallback and no timeout', () => {

@@ -185,7 +185,7 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
       case 'dispose':
         if (handles.length > 0) {
           const handle = handles[step.index % handles.length]!;
-          model.dispose(handle.model);
+          model.dispose(handle.model, target.now());
           handle.real.dispose();
         }
         break;
@@ -214,7 +214,7 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
   for (const { period, outcome } of queued) model.settle(period, outcome, target.now());
   queued = [];
   for (const handle of handles) {
-    model.dispose(handle.model);
+    model.dispose(handle.model, target.now());
     handle.real.dispose();
   }
   await settleReactions();

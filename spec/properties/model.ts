@@ -57,6 +57,8 @@ export class BreakerModel {
   period = 0;
   private isolations = 0;
   private isolationEpoch = 0;
+  /** Whether failures had opened the circuit when the first live isolation began. */
+  private isolatedWhileOpen = false;
   readonly stats = {
     calls: 0,
     successes: 0,
@@ -143,17 +145,18 @@ export class BreakerModel {
   }
 
   isolate(): IsolationHandle {
-    this.isolations++;
+    if (this.isolations++ === 0) this.isolatedWhileOpen = this.state.kind === 'OPEN' || this.state.kind === 'HALF_OPEN';
     if (this.state.kind !== 'ISOLATED') this.enter({ kind: 'ISOLATED' });
     return { epoch: this.isolationEpoch, released: false };
   }
 
-  dispose(handle: IsolationHandle): void {
+  /** Released: back to CLOSED, or, when failures had opened it, OPEN with a probe due at once. */
+  dispose(handle: IsolationHandle, now: number): void {
     if (handle.released || handle.epoch !== this.isolationEpoch) return;
     handle.released = true;
     if (--this.isolations === 0 && this.state.kind === 'ISOLATED') {
       this.count = 0;
-      this.enter({ kind: 'CLOSED' });
+      this.enter(this.isolatedWhileOpen ? { kind: 'OPEN', probeAt: now } : { kind: 'CLOSED' });
     }
   }
 

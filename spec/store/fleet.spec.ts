@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, InMemoryCircuitStore, isCircuitBreakerOpenException } from '../../src';
+import { deferred } from '../support/helpers';
 
 const WAIT = 1_000;
 
@@ -202,5 +203,70 @@ describe('fleet: breakers sharing a circuit through a store', () => {
     await payments.charge().catch(() => undefined);
     await settle();
     expect(other.state).to.equal('OPEN');
+  });
+
+  describe('an operator and a probe', () => {
+    it("a probe that succeeds elsewhere does not end an operator's isolation", async () => {
+      const [a, b] = await fleetOf(2);
+      await trip(a!);
+      clock.tick(WAIT);
+      await call(b!); // b asks for the lease
+      await settle();
+      const probe = deferred<string>();
+      const probing = b!.call(() => probe.promise); // b's probe is in flight
+      a!.isolate(); // meanwhile an operator isolates the circuit from a
+      await settle();
+      expect(b!.state).to.equal('OPEN'); // b heard it, even mid-probe
+      probe.resolve('ok');
+      await probing;
+      await settle();
+      expect(store.state('payments-api')).to.deep.equal({ state: 'ISOLATED' });
+      expect([a!.state, b!.state]).to.deep.equal(['OPEN', 'OPEN']);
+      expect(a!.stats().isolated).to.equal(true);
+    });
+  });
+
+  it('a lease granted but not used in time is asked for again, so two processes never probe at once', async () => {
+    const [a, b] = await fleetOf(2);
+    await trip(a!);
+    clock.tick(WAIT);
+    await call(a!); // a is granted the lease, but no call comes for 10 s
+    await settle();
+    expect(a!.state).to.equal('HALF_OPEN');
+    clock.tick(10_000);
+    await call(b!); // the lease expired: b is granted it
+    await settle();
+    const calls = dependency.callCount;
+    const hang = deferred<string>();
+    dependency.returns(hang.promise);
+    await Promise.race([call(b!), settle()]); // b probes
+    expect(dependency.callCount).to.equal(calls + 1);
+    expect(isCircuitBreakerOpenException(await call(a!))).to.equal(true); // a asks again instead of probing
+    expect(dependency.callCount).to.equal(calls + 1);
+    hang.resolve('ok');
+  });
+
+  it('a store that never answers a lease request: after a bounded wait the breaker probes alone', async () => {
+    const [a] = await fleetOf(1);
+    await trip(a!);
+    clock.tick(WAIT);
+    const hung = new Promise<never>(() => undefined);
+    const membership = (a as unknown as { membership: { acquireProbe: () => Promise<never> } }).membership;
+    membership.acquireProbe = () => hung;
+    expect(isCircuitBreakerOpenException(await call(a!))).to.equal(true); // asks, refused
+    clock.tick(999);
+    expect(isCircuitBreakerOpenException(await call(a!))).to.equal(true);
+    clock.tick(1);
+    expect(await call(a!)).to.equal('ok'); // decided alone
+    expect(a!.state).to.equal('CLOSED');
+  });
+
+  it("a breaker named 'circuit-breaker' with a store joins like any other name", async () => {
+    const a = new CircuitBreaker({ name: 'circuit-breaker', store, failureThreshold: 1 });
+    const b = new CircuitBreaker({ name: 'circuit-breaker', store, failureThreshold: 1 });
+    await settle();
+    await b.call(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    await settle();
+    expect(a.state).to.equal('OPEN');
   });
 });

@@ -14,15 +14,23 @@ import type {
   TransitionReason,
 } from '../events/types';
 import type { CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
-import { DEFAULT_NAME, resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
 import { CLOSED, DISABLED, ISOLATED, PROBE_DUE, PROBING, assertNever, publicState, type BreakerState, type CircuitState } from './state';
 import type { CircuitBreakerStats } from './stats';
 import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
 
-/** Breakers waiting for the fleet's answer to a probe-lease request: rare and short, so kept off the breaker. */
-const leaseRequests = new WeakSet<object>();
+/**
+ * Breakers waiting for the fleet's answer to a probe-lease request, with the
+ * time they asked: rare and short, so kept off the breaker.
+ */
+const leaseRequests = new WeakMap<object, number>();
+/**
+ * How long a breaker waits for a store's answer to a lease request before it
+ * decides alone: a store that hangs must not keep a circuit from probing.
+ */
+const LEASE_ANSWER_DEADLINE = 1_000;
 type AnyFunction = (this: unknown, ...args: any[]) => unknown;
 
 /**
@@ -51,7 +59,7 @@ export class CircuitBreaker<F = never> {
   /** Calls the plain fast path, or the one with timeout and fallback. */
   private guarded!: boolean;
   /** The open `isolate()` handles; reset() and disable() drop it, so older handles release nothing. */
-  private isolation: { handles: number } | undefined;
+  private isolation: { handles: number; readonly wasOpen: boolean } | undefined;
   private resetTimeoutNow!: number;
   /** This breaker's place in a fleet circuit, once joined (see `store`). */
   private membership: CircuitStoreMembership | undefined;
@@ -73,9 +81,7 @@ export class CircuitBreaker<F = never> {
   /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
   constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
     this.configure(resolveOptions(options, extraOptionNames));
-    this.name = this.options.name;
-    // A decorated breaker joins once its class names it (`Class#method`).
-    if (this.options.store !== undefined && this.name !== DEFAULT_NAME) this.joinFleet();
+    this.breakerName = this.options.name;
   }
 
   /** @internal Sets the options; after construction, only for a breaker not yet called (decorator defaults). */
@@ -86,12 +92,23 @@ export class CircuitBreaker<F = never> {
     }
     (this as { options: ResolvedOptions }).options = options;
     this.strategy = new ConsecutiveFailures(options.failureThreshold);
-    this.guarded = options.timeout !== undefined || options.fallback !== undefined;
+    // A fallback for refusals alone leaves the CLOSED path as it is; only these need a promise of their own.
+    this.guarded = options.timeout !== undefined || options.fallbackOnFailure;
     this.resetTimeoutNow = options.resetTimeout;
   }
 
+  private breakerName: string;
+
   /** The name in events, logs, metrics and refusals (`Class#method` for a decorated method). */
-  name: string;
+  get name(): string {
+    return this.breakerName;
+  }
+
+  /** @internal Names a decorated breaker once its class is known (before it joins a fleet). */
+  rename(name: string): void {
+    this.breakerName = name;
+    (this as { options: ResolvedOptions }).options = Object.freeze({ ...this.options, name });
+  }
 
   /** `'CLOSED' | 'OPEN' | 'HALF_OPEN'`, as of the last call (OPEN turns HALF_OPEN when a call arrives after `resetTimeout`). */
   get state(): CircuitState {
@@ -107,7 +124,7 @@ export class CircuitBreaker<F = never> {
    *   without calling `fn` while the circuit is open.
    * @example const user = await breaker.call(fetchUser, id);
    */
-  call<A extends unknown[], R>(fn: (...args: A) => PromiseLike<R>, ...args: A): Promise<R | F> {
+  call<A extends unknown[], R>(fn: (this: void, ...args: A) => PromiseLike<R>, ...args: A): Promise<R | F> {
     // A misuse, not an outcome of the dependency: neither invoked, refused nor counted.
     if (typeof fn !== 'function') {
       return Promise.reject(new TypeError(`circuit breaker "${this.name}": call() needs a function to call, got ${describe(fn)}`));
@@ -128,15 +145,38 @@ export class CircuitBreaker<F = never> {
     try {
       result = fn.apply(thisArg, args as unknown[]);
     } catch (error) {
-      this.onRejected!(error);
-      return Promise.reject(error);
+      return this.thrown(error);
     }
+    return this.observe(result);
+  }
+
+  /**
+   * @internal The decorated method's CLOSED path, entered from the wrapper's
+   * own frame so that it can pass `arguments` to `apply` without making an
+   * array: true when the call is admitted plainly (then the wrapper calls
+   * the method and hands its result to `observe`, or a throw to `thrown`).
+   */
+  enterClosed(): boolean {
+    if (this.current !== CLOSED || this.guarded) return false;
+    this.calls++;
+    if (this.onRejected === undefined) this.makeReactions();
+    return true;
+  }
+
+  /** @internal What the function returned, observed beside the caller. */
+  observe(result: unknown): Promise<unknown> {
     if (result instanceof Promise) {
       // The caller gets `fn`'s own promise; the breaker observes it beside them.
       result.then(this.onFulfilled, this.onRejected);
       return result;
     }
     return this.adopt(result);
+  }
+
+  /** @internal A synchronous throw of the function: a failure, re-raised as a rejection. */
+  thrown(error: unknown): Promise<unknown> {
+    this.onRejected!(error);
+    return Promise.reject(error);
   }
 
   /** Thenables are adopted; anything else is a programming error, reported as one. */
@@ -154,11 +194,13 @@ export class CircuitBreaker<F = never> {
       promise.then(this.onFulfilled, this.onRejected);
       return promise;
     }
-    const error = new TypeError(
+    return this.thrown(this.notAPromise(result));
+  }
+
+  private notAPromise(result: unknown): TypeError {
+    return new TypeError(
       `circuit breaker "${this.name}" guards functions that return a promise, but the function returned ${describe(result)}`,
     );
-    this.onRejected!(error);
-    return Promise.reject(error);
   }
 
   /**
@@ -173,27 +215,52 @@ export class CircuitBreaker<F = never> {
         return undefined;
       case 'OPEN': {
         const now = this.now();
-        if (now < state.probeAt) return this.refuse(state.probeAt - now, thisArg, args);
-        const membership = this.membership;
-        if (membership !== undefined && membership.available) {
-          // One probe in the whole fleet: ask for the lease; this call is refused, a call after the grant probes.
-          if (!leaseRequests.has(this)) this.requestProbeLease(membership, state);
-          return this.refuse(0, thisArg, args);
+        if (now < state.openedAt) {
+          // The wall clock stepped back: wait at most one full wait from now, not the step as well.
+          const wait = state.probeAt - state.openedAt;
+          this.current = { kind: 'OPEN', openedAt: now, probeAt: Math.min(state.probeAt, now + wait) };
+          return this.refuse(this.current.probeAt - now, thisArg, args);
         }
-        this.transition(PROBING, 'reset-timeout');
+        if (now < state.probeAt) return this.refuse(state.probeAt - now, thisArg, args);
+        return this.probeDue(state, now, thisArg, args);
+      }
+      case 'HALF_OPEN': {
+        if (state.probeInFlight) return this.refuse(0, thisArg, args);
+        if (state.leaseUntil !== Infinity && this.now() >= state.leaseUntil) {
+          // The fleet's lease ran out before a call came: ask again, as when the wait ended.
+          const now = this.now();
+          return this.probeDue((this.current = { kind: 'OPEN', openedAt: now, probeAt: now }), now, thisArg, args);
+        }
+        // The same period: an earlier probe whose error did not count decided nothing.
+        this.current = { kind: 'HALF_OPEN', probeInFlight: true, leaseUntil: state.leaseUntil };
+        if (state.leaseUntil === Infinity) this.current = PROBING;
         return undefined;
       }
-      case 'HALF_OPEN':
-        if (!state.probeInFlight) {
-          this.current = PROBING; // the same period: the earlier probe decided nothing
-          return undefined;
-        }
-        return this.refuse(0, thisArg, args);
       case 'ISOLATED':
         return this.refuse(Infinity, thisArg, args);
       default:
         return assertNever(state);
     }
+  }
+
+  /**
+   * The wait is over: this call probes, unless a fleet store is reachable,
+   * which grants one process the probe (a lease). Then this call is refused
+   * while the lease is asked for, and a call after the grant probes.
+   */
+  private probeDue(state: BreakerState, now: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
+    const membership = this.membership;
+    if (membership !== undefined && membership.available) {
+      const askedAt = leaseRequests.get(this);
+      if (askedAt === undefined) {
+        this.requestProbeLease(membership, state, now);
+        return this.refuse(0, thisArg, args);
+      }
+      if (now - askedAt < LEASE_ANSWER_DEADLINE) return this.refuse(0, thisArg, args);
+      leaseRequests.delete(this); // the store did not answer in time: decide alone (its late answer is ignored)
+    }
+    this.transition(PROBING, 'reset-timeout');
+    return undefined;
   }
 
   private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
@@ -223,43 +290,37 @@ export class CircuitBreaker<F = never> {
     }
   }
 
-  /** The path with a `timeout` or a `fallback`: it needs a promise of its own. */
+  /** The path with a `timeout` or `fallbackOnFailure`: it needs a promise of its own. */
   private executeGuarded(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     const { timeout, fallback, fallbackOnFailure } = this.options;
-    const onFulfilled = this.onFulfilled!;
-    const onRejected = this.onRejected!;
+    const period = this.period;
     let callArgs = args;
     let controller: AbortController | undefined;
     if (timeout !== undefined) {
       controller = new AbortController();
-      callArgs = withSignal(args, fn.length, controller.signal);
+      callArgs = withSignal(args, controller.signal);
     }
-    let result: unknown;
+    let outcome: Promise<unknown>;
     try {
-      result = fn.apply(thisArg, callArgs as unknown[]);
-      if (!isThenable(result)) {
-        throw new TypeError(
-          `circuit breaker "${this.name}" guards functions that return a promise, but the function returned ${describe(result)}`,
-        );
-      }
+      const result = fn.apply(thisArg, callArgs as unknown[]);
+      if (!isThenable(result)) throw this.notAPromise(result);
+      // Adopted, so a thenable whose `then` throws is a rejection here too.
+      outcome = Promise.resolve(result);
     } catch (error) {
-      result = Promise.reject(error);
+      outcome = Promise.reject(error);
     }
-    const outcome = result as PromiseLike<unknown>;
-    const failed = (error: unknown): Promise<unknown> => {
-      if (fallbackOnFailure && fallback !== undefined) return this.useFallback(fallback, error, thisArg, args);
+    /** A counted failure may be answered by the fallback; an error `isFailure` did not count is re-raised. */
+    const failed = (error: unknown, counted: boolean): Promise<unknown> => {
+      if (counted && fallbackOnFailure && fallback !== undefined) return this.useFallback(fallback, error, thisArg, args);
       return Promise.reject(error);
     };
     if (controller === undefined) {
-      return Promise.resolve(outcome).then(
+      return outcome.then(
         (value) => {
-          onFulfilled(value);
+          this.settleFulfilled(period);
           return value;
         },
-        (error: unknown) => {
-          onRejected(error);
-          return failed(error);
-        },
+        (error: unknown) => failed(error, this.settleRejected(period, error, false)),
       );
     }
     const signal = controller;
@@ -270,32 +331,27 @@ export class CircuitBreaker<F = never> {
         this.timeouts++;
         const error = new CircuitBreakerTimeoutException(this.name, timeout!);
         signal.abort(error);
-        onRejected(error);
-        failed(error).then(resolve, reject);
+        // The breaker's own timeout always counts: an isFailure written for the dependency's errors must not hide a hang.
+        failed(error, this.settleRejected(period, error, true)).then(resolve, reject);
       }, timeout);
       // A pending call must never keep the process alive.
       if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
       outcome.then(
         (value) => {
-          if (settled) return this.countLate();
+          if (settled) return void this.lateOutcomes++;
           settled = true;
           clearTimeout(timer);
-          onFulfilled(value);
+          this.settleFulfilled(period);
           resolve(value);
         },
         (error: unknown) => {
-          if (settled) return this.countLate();
+          if (settled) return void this.lateOutcomes++;
           settled = true;
           clearTimeout(timer);
-          onRejected(error);
-          failed(error).then(resolve, reject);
+          failed(error, this.settleRejected(period, error, false)).then(resolve, reject);
         },
       );
     });
-  }
-
-  private countLate(): void {
-    this.lateOutcomes++;
   }
 
   /**
@@ -305,24 +361,34 @@ export class CircuitBreaker<F = never> {
    */
   private makeReactions(): void {
     const period = this.period;
-    this.onFulfilled = () => {
-      this.successes++;
-      if (period === this.period) this.recordSuccess();
-      else this.lateOutcomes++;
-    };
-    this.onRejected = (error: unknown) => {
-      if (!this.counts(error)) {
-        this.ignored++;
-        if (period !== this.period) this.lateOutcomes++;
-        else if (this.current === PROBING) this.current = PROBE_DUE;
-        return;
+    this.onFulfilled = () => this.settleFulfilled(period);
+    this.onRejected = (error: unknown) => void this.settleRejected(period, error, false);
+  }
+
+  private settleFulfilled(period: number): void {
+    this.successes++;
+    if (period === this.period) this.recordSuccess();
+    else this.lateOutcomes++;
+  }
+
+  /** @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
+  private settleRejected(period: number, error: unknown, own: boolean): boolean {
+    if (!own && !this.counts(error)) {
+      this.ignored++;
+      const state = this.current;
+      if (period !== this.period) this.lateOutcomes++;
+      else if (state.kind === 'HALF_OPEN' && state.probeInFlight) {
+        // The probe decided nothing: the next call probes (under the same lease, if any).
+        this.current = state === PROBING ? PROBE_DUE : { kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: state.leaseUntil };
       }
-      this.failures++;
-      const now = this.now();
-      this.lastFailureAt = now;
-      if (period === this.period) this.recordFailure(error, now);
-      else this.lateOutcomes++;
-    };
+      return false;
+    }
+    this.failures++;
+    const now = this.now();
+    this.lastFailureAt = now;
+    if (period === this.period) this.recordFailure(error, now);
+    else this.lateOutcomes++;
+    return true;
   }
 
   private counts(error: unknown): boolean {
@@ -344,10 +410,9 @@ export class CircuitBreaker<F = never> {
         this.strategy.success();
         break;
       case 'HALF_OPEN':
-        this.resetTimeoutNow = this.options.resetTimeout;
         this.strategy.reset();
         this.transition(CLOSED, 'probe-succeeded');
-        this.tellFleet((fleet) => fleet.close());
+        this.tellFleet((fleet) => fleet.close('probe'));
         break;
       case 'DISABLED':
       case 'OPEN':
@@ -366,11 +431,14 @@ export class CircuitBreaker<F = never> {
 
   private recordFailure(error: unknown, now: number): void {
     const state = this.current;
-    const failuresBefore = this.strategy.failures;
+    let failures = 0;
     switch (state.kind) {
-      case 'CLOSED':
-        if (this.strategy.failure(now)) this.open(now, 'threshold', failuresBefore + 1, error);
+      case 'CLOSED': {
+        const trips = this.strategy.failure(now);
+        failures = this.strategy.failures;
+        if (trips) this.open(now, 'threshold', failures, error);
         break;
+      }
       case 'HALF_OPEN':
         // Backoff: each failed probe lengthens the wait, up to maxResetTimeout.
         this.resetTimeoutNow = Math.min(this.options.maxResetTimeout, this.resetTimeoutNow * this.options.backoffMultiplier);
@@ -384,7 +452,7 @@ export class CircuitBreaker<F = never> {
         assertNever(state);
     }
     if (this.events !== undefined || channels.failure.hasSubscribers) {
-      const event: FailureEvent = { breaker: this.name, state: this.state, error, failures: this.strategy.failures };
+      const event: FailureEvent = { breaker: this.name, state: this.state, error, failures };
       this.events?.failure.emit(event);
       if (channels.failure.hasSubscribers) channels.failure.publish(event);
     }
@@ -399,9 +467,11 @@ export class CircuitBreaker<F = never> {
     const membership = this.membership;
     if (membership !== undefined && membership.available) {
       // A trip keeps a wait already running elsewhere (and adopts it); a failed probe starts a fresh one.
-      membership.open(wait, reason === 'probe-failed').then(
+      membership.open(wait, reason === 'probe-failed' ? 'probe' : 'trip').then(
         (remaining) => {
-          if (this.current === opened && remaining !== wait) this.adoptOpen(remaining);
+          if (this.current !== opened || remaining === wait) return;
+          if (remaining === Infinity) this.transition(ISOLATED, 'store'); // isolated fleet-wide by hand
+          else this.adoptOpen(remaining);
         },
         () => undefined,
       );
@@ -423,20 +493,24 @@ export class CircuitBreaker<F = never> {
     if (membership !== undefined && membership.available) tell(membership).catch(() => undefined);
   }
 
-  private requestProbeLease(membership: CircuitStoreMembership, waiting: BreakerState): void {
-    leaseRequests.add(this);
+  private requestProbeLease(membership: CircuitStoreMembership, waiting: BreakerState, now: number): void {
+    leaseRequests.set(this, now);
     const lease = this.options.timeout === undefined ? 0 : this.options.timeout * 2;
     membership.acquireProbe(lease).then(
       (answer: ProbeLease) => {
+        if (this.current !== waiting) return; // decided meanwhile (or alone, past the deadline)
         leaseRequests.delete(this);
-        if (this.current !== waiting) return; // something else decided meanwhile
-        if (answer.granted) this.transition(PROBE_DUE, 'reset-timeout');
-        else this.applyFleet(answer.fleet.state === 'OPEN' ? { state: 'OPEN', remaining: answer.retryIn } : answer.fleet, 'event');
+        if (answer.granted) {
+          this.transition({ kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: this.now() + answer.lease }, 'reset-timeout');
+        } else {
+          this.applyFleet(answer.fleet.state === 'OPEN' ? { state: 'OPEN', remaining: answer.retryIn } : answer.fleet, 'event');
+        }
       },
       () => {
         // The store failed: decide alone, as without one.
+        if (this.current !== waiting) return;
         leaseRequests.delete(this);
-        if (this.current === waiting) this.transition(PROBE_DUE, 'reset-timeout');
+        this.transition(PROBE_DUE, 'reset-timeout');
       },
     );
   }
@@ -444,8 +518,9 @@ export class CircuitBreaker<F = never> {
   /** A fleet state pushed or read from the store. */
   private applyFleet(fleet: FleetState, update: FleetUpdate): void {
     const state = this.current;
-    // Disabled breakers ignore the fleet; our own probe's outcome will tell it.
-    if (state === DISABLED || state === PROBING) return;
+    if (state === DISABLED) return; // a disabled breaker passes every call through, whatever the fleet says
+    // Our own probe's outcome will tell the fleet; only an operator's isolation overrides it.
+    if (state.kind === 'HALF_OPEN' && state.probeInFlight && fleet.state !== 'ISOLATED') return;
     switch (fleet.state) {
       case 'CLOSED':
         if (state.kind === 'CLOSED') return;
@@ -456,12 +531,11 @@ export class CircuitBreaker<F = never> {
         if (update === 'sync' && state.kind === 'OPEN') {
           // The store knows nothing (it restarted, or this process tripped while it was away): tell it.
           const remaining = Math.max(0, state.probeAt - this.now());
-          this.tellFleet((membership) => membership.open(remaining, false));
+          this.tellFleet((membership) => membership.open(remaining, 'trip'));
           return;
         }
         this.isolation = undefined;
         this.strategy.reset();
-        this.resetTimeoutNow = this.options.resetTimeout;
         this.transition(CLOSED, 'store');
         return;
       case 'OPEN':
@@ -489,7 +563,8 @@ export class CircuitBreaker<F = never> {
     reason: TransitionReason,
     trip?: { readonly failures: number; readonly error: unknown; readonly wait: number },
   ): void {
-    const from = publicState(this.current);
+    const previous = this.current;
+    const from = publicState(previous);
     this.current = next;
     // Closing, however it happens (probe, reset, release, enable), ends the backoff.
     if (next === CLOSED || next === DISABLED) this.resetTimeoutNow = this.options.resetTimeout;
@@ -498,7 +573,8 @@ export class CircuitBreaker<F = never> {
     this.onFulfilled = undefined;
     this.onRejected = undefined;
     const to = publicState(next);
-    if (from === to) return;
+    // Observable whenever the state changes, public or not (disable, isolate while OPEN); not when an OPEN wait is re-read.
+    if (previous.kind === next.kind) return;
     const name = this.name;
     const change: StateChangeEvent = { breaker: name, from, to, reason };
     debug('%s %s -> %s (%s)', name, from, to, reason);
@@ -571,7 +647,7 @@ export class CircuitBreaker<F = never> {
    * @example const handle = breaker.isolate(); // ... incident over: handle.dispose();
    */
   isolate(): Disposable {
-    const group = (this.isolation ??= { handles: 0 });
+    const group = (this.isolation ??= { handles: 0, wasOpen: this.current.kind === 'OPEN' || this.current.kind === 'HALF_OPEN' });
     group.handles++;
     if (this.current !== ISOLATED) this.transition(ISOLATED, 'isolated');
     this.tellFleet((membership) => membership.isolate());
@@ -582,10 +658,16 @@ export class CircuitBreaker<F = never> {
         released = true;
         if (--group.handles !== 0) return;
         this.isolation = undefined;
-        if (this.current === ISOLATED) {
-          this.strategy.reset();
+        if (this.current !== ISOLATED) return;
+        this.strategy.reset();
+        if (group.wasOpen) {
+          // Failures had opened it: released, it is as after its wait, and the next call probes.
+          const now = this.now();
+          this.transition({ kind: 'OPEN', openedAt: now, probeAt: now }, 'released');
+          this.tellFleet((membership) => membership.open(0, 'operator'));
+        } else {
           this.transition(CLOSED, 'released');
-          this.tellFleet((membership) => membership.close());
+          this.tellFleet((membership) => membership.close('operator'));
         }
       },
     };
@@ -595,9 +677,8 @@ export class CircuitBreaker<F = never> {
   reset(): void {
     this.isolation = undefined;
     this.strategy.reset();
-    this.resetTimeoutNow = this.options.resetTimeout;
     this.transition(CLOSED, 'reset');
-    this.tellFleet((membership) => membership.close());
+    this.tellFleet((membership) => membership.close('operator'));
   }
 
   /** Lets every call through, still recording stats, until `enable()`. */
@@ -689,14 +770,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/**
- * The arguments with the signal at the method's last declared parameter
- * when the caller left it out, else after the caller's arguments.
- */
-function withSignal(args: ArrayLike<unknown>, declared: number, signal: AbortSignal): unknown[] {
+/** The call's arguments with the signal after them (the function's last parameter, as cockatiel passes its context). */
+function withSignal(args: ArrayLike<unknown>, signal: AbortSignal): unknown[] {
   const copy = Array.prototype.slice.call(args) as unknown[];
-  const position = Math.max(copy.length, declared - 1);
-  copy.length = position;
   copy.push(signal);
   return copy;
 }

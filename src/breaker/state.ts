@@ -17,8 +17,13 @@ export type BreakerState =
     }
   | {
       readonly kind: 'HALF_OPEN';
-      /** False only after a probe whose error `isFailure` did not count: the next call probes. */
+      /**
+       * False before the probe starts: after the fleet granted this process
+       * the lease, or after a probe whose error `isFailure` did not count.
+       */
       readonly probeInFlight: boolean;
+      /** Clock time the fleet's probe lease ends (`Infinity` without a store). */
+      readonly leaseUntil: number;
     }
   | { readonly kind: 'ISOLATED' }
   | { readonly kind: 'DISABLED' };
@@ -26,8 +31,10 @@ export type BreakerState =
 export const CLOSED: BreakerState = Object.freeze({ kind: 'CLOSED' });
 export const ISOLATED: BreakerState = Object.freeze({ kind: 'ISOLATED' });
 export const DISABLED: BreakerState = Object.freeze({ kind: 'DISABLED' });
-export const PROBING: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probeInFlight: true });
-export const PROBE_DUE: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probeInFlight: false });
+/** A probe in flight, decided by this process alone. */
+export const PROBING: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probeInFlight: true, leaseUntil: Infinity });
+/** The next call probes (this process alone). */
+export const PROBE_DUE: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: Infinity });
 
 /** The public name of an internal state. */
 export function publicState(state: BreakerState): CircuitState {

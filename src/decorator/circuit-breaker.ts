@@ -146,8 +146,10 @@ function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown
   }
   // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
   // Reflect.construct only for a subclass, whose prototype must be kept.
-  if (new.target === CircuitBreakerFunction) return new Breaker(options as CircuitBreakerOptions<unknown>);
-  return Reflect.construct(Breaker, [options], new.target);
+  const breaker: Breaker<unknown> =
+    new.target === CircuitBreakerFunction ? new Breaker(options as CircuitBreakerOptions<unknown>) : Reflect.construct(Breaker, [options], new.target);
+  breaker.joinFleet(); // named by its options: a breaker with a store shares that circuit
+  return breaker;
 }
 CircuitBreakerFunction.prototype = Breaker.prototype;
 

@@ -36,15 +36,27 @@ export function guard(
     const shared = plan.kind === 'shared';
     const breaker: CircuitBreaker<unknown> = shared ? plan.breaker : new CircuitBreaker(plan.options);
     method = new MethodScope(key, isStatic, breaker, shared || plan.named, shared ? undefined : plan.resolve);
-    // The hot path: one closure over the breaker, no lookup.
+    // The hot path: one closure over the breaker, no lookup; while CLOSED, the method is applied from this
+    // frame, where `original.apply(this, arguments)` makes no arguments object.
     guarded = function (this: unknown) {
-      return breaker.execute(original, this, arguments);
+      if (!breaker.enterClosed()) return breaker.execute(original, this, arguments);
+      let result: unknown;
+      try {
+        result = original.apply(this, arguments as unknown as unknown[]);
+      } catch (error) {
+        return breaker.thrown(error);
+      }
+      return breaker.observe(result);
     };
   } else {
     const perInstance = new InstanceScope(key, isStatic, plan.options, plan.named, plan.resolve);
     method = perInstance;
     guarded = function (this: unknown) {
-      return perInstance.breakerFor(this as object).execute(original, this, arguments);
+      if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
+        // Called detached from its instance: there is no instance to find a breaker for.
+        return Promise.reject(new TypeError(`${keyName(key)} has one breaker per instance (scope 'instance'): call it on an instance`));
+      }
+      return perInstance.breakerFor(this).execute(original, this, arguments);
     };
   }
   copyIdentity(original, guarded);
@@ -69,7 +81,9 @@ class MethodScope implements GuardedMethod {
     /** Undefined for a shared breaker: its owner configured it. */
     private readonly resolve: (() => ResolvedOptions) | undefined,
   ) {
-    if (!named) breaker.name = provisionalName(key, isStatic);
+    if (!named) breaker.rename(provisionalName(key, isStatic));
+    // Named by its options (or shared, named by its owner): a breaker with a store joins its fleet at once.
+    else breaker.joinFleet();
   }
 
   applyDefaults(): void {
@@ -87,7 +101,7 @@ class MethodScope implements GuardedMethod {
   bind(owner: object): void {
     if (this.bound) return;
     this.bound = true;
-    if (!this.named) this.breaker.name = methodName(owner, this.key);
+    if (!this.named) this.breaker.rename(methodName(owner, this.key));
     registerBreaker(owner, this.key, this);
     // Named now: a breaker with a store joins its fleet circuit under `Class#method`.
     this.breaker.joinFleet();
@@ -106,6 +120,8 @@ class InstanceScope implements GuardedMethod {
   private readonly byInstance = new WeakMap<object, CircuitBreaker<unknown>>();
   /** Weak, so a health endpoint lists live instances' breakers without keeping instances alive. */
   private refs: WeakRef<CircuitBreaker<unknown>>[] = [];
+  /** Dead refs are dropped when the list has doubled since the last time: amortized O(1) per instance. */
+  private compactAt = 64;
 
   constructor(
     readonly key: string | symbol,
@@ -127,7 +143,10 @@ class InstanceScope implements GuardedMethod {
     if (breaker === undefined) {
       breaker = new CircuitBreaker({ ...this.options, name: this.name });
       this.byInstance.set(instance, breaker);
-      if (this.refs.length >= 64) this.refs = this.refs.filter((ref) => ref.deref() !== undefined);
+      if (this.refs.length >= this.compactAt) {
+        this.refs = this.refs.filter((ref) => ref.deref() !== undefined);
+        this.compactAt = Math.max(64, this.refs.length * 2);
+      }
       this.refs.push(new WeakRef(breaker));
     }
     return breaker;

@@ -52,10 +52,13 @@ local function late(deadline)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
 end
 `;
-// KEYS: state, wait, lease.  ARGV: wait ms, fresh (1) or trip (0), channel, message, deadline
+// KEYS: state, wait, lease.  ARGV: wait ms, by ('trip', 'probe', 'operator'), channel, message, deadline
+// Returns the wait to adopt; -1: this one; -2: late, not applied; -3: isolated by an operator, not applied.
 const OPEN_SCRIPT = `${LATE}
 if late(ARGV[5]) then return -2 end
-if ARGV[2] == '0' and redis.call('GET', KEYS[1]) == 'OPEN' then
+local state = redis.call('GET', KEYS[1])
+if state == 'ISOLATED' and ARGV[2] ~= 'operator' then return -3 end
+if ARGV[2] == 'trip' and state == 'OPEN' then
   local ttl = redis.call('PTTL', KEYS[2])
   if ttl > 0 then return ttl end
 end
@@ -80,9 +83,11 @@ if redis.call('GET', KEYS[3]) == ARGV[2] then
 end
 return {'LEASED', redis.call('PTTL', KEYS[3])}
 `;
-// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message, deadline
+// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message, deadline, by ('probe', 'operator')
+// Returns 1: applied; 0: late; 2: a probe's close left an operator's isolation in place.
 const SET_SCRIPT = `${LATE}
 if late(ARGV[4]) then return 0 end
+if ARGV[5] == 'probe' and redis.call('GET', KEYS[1]) == 'ISOLATED' then return 2 end
 if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
@@ -96,6 +101,17 @@ local wait = redis.call('PTTL', KEYS[2])
 if wait < 0 then wait = 0 end
 return {state, wait}
 `;
+
+const unavailable = (): Promise<never> => Promise.reject(new Error('RedisCircuitStore is closed'));
+/** What a closed store's `join` returns: never available, so the breaker decides alone. */
+const CLOSED_MEMBERSHIP: CircuitStoreMembership = Object.freeze({
+  available: false,
+  open: unavailable,
+  acquireProbe: unavailable,
+  close: unavailable,
+  isolate: unavailable,
+  leave: () => undefined,
+});
 
 interface Circuit {
   readonly keys: readonly [string, string, string];
@@ -202,7 +218,8 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
-    if (this.closed) throw new Error('RedisCircuitStore is closed');
+    // A closed store has no fleet to offer: the breaker runs alone (never a throw out of a constructor or a defaults call).
+    if (this.closed) return CLOSED_MEMBERSHIP;
     const circuit = this.circuit(name);
     const id = randomUUID();
     circuit.members.set(id, onFleet);
@@ -217,12 +234,13 @@ export class RedisCircuitStore implements CircuitStore {
       get available() {
         return store.available;
       },
-      open: async (waitMs, fresh) => {
+      open: async (waitMs, by) => {
         const ms = Math.ceil(waitMs);
         const remaining = (await this.command(() =>
-          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, fresh ? '1' : '0', circuit.channel, `OPEN ${ms} ${id}`, this.deadline()),
+          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline()),
         )) as number;
         if (remaining === -2) this.late();
+        if (remaining === -3) return Infinity;
         return remaining < 0 ? ms : remaining;
       },
       acquireProbe: async (leaseMs): Promise<ProbeLease> => {
@@ -232,7 +250,7 @@ export class RedisCircuitStore implements CircuitStore {
           case 'LATE':
             return this.late();
           case 'GRANTED':
-            return { granted: true };
+            return { granted: true, lease: ms };
           case 'CLOSED':
             return { granted: false, fleet: { state: 'CLOSED' }, retryIn: 0 };
           case 'ISOLATED':
@@ -243,11 +261,17 @@ export class RedisCircuitStore implements CircuitStore {
             return { granted: false, fleet: { state: 'OPEN', remaining: 0 }, retryIn: Math.max(1, ttl) };
         }
       },
-      close: async () => {
-        if ((await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`, this.deadline()))) === 0) this.late();
+      close: async (by) => {
+        const applied = await this.command(() =>
+          this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`, this.deadline(), by),
+        );
+        if (applied === 0) this.late();
       },
       isolate: async () => {
-        if ((await this.command(() => this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', circuit.channel, `ISOLATED 0 ${id}`, this.deadline()))) === 0) this.late();
+        const applied = await this.command(() =>
+          this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', circuit.channel, `ISOLATED 0 ${id}`, this.deadline(), 'operator'),
+        );
+        if (applied === 0) this.late();
       },
       leave: () => {
         circuit.members.delete(id);

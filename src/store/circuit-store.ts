@@ -17,7 +17,8 @@ export type FleetState =
 
 /** The answer to a request for the fleet's single probe. */
 export type ProbeLease =
-  | { readonly granted: true }
+  /** Granted for `lease` ms: probe within it, or ask again. */
+  | { readonly granted: true; readonly lease: number }
   /** Not granted: adopt `fleet`; ask again after `retryIn` ms (the holder's lease or the fleet's wait). */
   | { readonly granted: false; readonly fleet: FleetState; readonly retryIn: number };
 
@@ -26,16 +27,20 @@ export interface CircuitStoreMembership {
   /** False while the store cannot be reached: the breaker then decides alone. Read synchronously. */
   readonly available: boolean;
   /**
-   * This member opened the circuit: OPEN fleet-wide for `wait` ms. A trip
-   * (`fresh` false) leaves a wait already running elsewhere as it is; a
-   * failed probe (`fresh` true) starts a new one.
-   * @returns the fleet's remaining wait in ms, to adopt
+   * This member opened the circuit: OPEN fleet-wide for `wait` ms. A `'trip'`
+   * leaves a wait already running elsewhere as it is; a `'probe'` that failed
+   * starts a new one; neither overrides an operator's isolation, which only
+   * an `'operator'` (releasing it) does.
+   * @returns the fleet's remaining wait in ms, to adopt (`Infinity`: isolated by an operator)
    */
-  open(wait: number, fresh: boolean): Promise<number>;
+  open(wait: number, by: 'trip' | 'probe' | 'operator'): Promise<number>;
   /** This member wants to probe; at most one member holds the lease, for `leaseMs`. */
   acquireProbe(leaseMs: number): Promise<ProbeLease>;
-  /** The circuit closed here (a probe succeeded, or a reset): CLOSED fleet-wide. */
-  close(): Promise<void>;
+  /**
+   * The circuit closed here: CLOSED fleet-wide. A `'probe'` that succeeded
+   * does not end an operator's isolation; an `'operator'` (reset, release) does.
+   */
+  close(by: 'probe' | 'operator'): Promise<void>;
   /** Forced open by hand, fleet-wide, until a `close()`. */
   isolate(): Promise<void>;
   /** Stops receiving; the circuit's state stays in the store. */

@@ -58,10 +58,11 @@ export class InMemoryCircuitStore implements CircuitStore {
       get available() {
         return store.available;
       },
-      open: (wait, fresh) =>
+      open: (wait, by) =>
         this.operation(() => {
           const now = this.clock();
-          if (!fresh && circuit.state === 'OPEN' && circuit.waitUntil > now) return circuit.waitUntil - now;
+          if (circuit.state === 'ISOLATED' && by !== 'operator') return Infinity;
+          if (by === 'trip' && circuit.state === 'OPEN' && circuit.waitUntil > now) return circuit.waitUntil - now;
           circuit.state = 'OPEN';
           circuit.waitUntil = now + wait;
           circuit.lease = undefined;
@@ -69,8 +70,9 @@ export class InMemoryCircuitStore implements CircuitStore {
           return wait;
         }),
       acquireProbe: (leaseMs) => this.operation((): ProbeLease => this.acquire(circuit, member, leaseMs)),
-      close: () =>
+      close: (by) =>
         this.operation(() => {
+          if (circuit.state === 'ISOLATED' && by !== 'operator') return;
           circuit.state = undefined;
           circuit.lease = undefined;
           this.push(circuit, member, { state: 'CLOSED' });
@@ -120,8 +122,9 @@ export class InMemoryCircuitStore implements CircuitStore {
     if (circuit.lease !== undefined && circuit.lease.until > now && circuit.lease.holder !== member) {
       return { granted: false, fleet: { state: 'OPEN', remaining: 0 }, retryIn: circuit.lease.until - now };
     }
-    circuit.lease = { holder: member, until: now + Math.max(this.probeLease, leaseMs) };
-    return { granted: true };
+    const lease = Math.max(this.probeLease, leaseMs);
+    circuit.lease = { holder: member, until: now + lease };
+    return { granted: true, lease };
   }
 
   private view(circuit: Circuit): FleetState {
