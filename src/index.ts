@@ -5,7 +5,6 @@ export { getCircuitBreaker, listCircuitBreakers } from './decorator/registry';
 export type { CircuitBreakerOptions } from './breaker/options';
 export type { CircuitState } from './breaker/state';
 export type { CircuitBreakerStats } from './breaker/stats';
-export type { TripStrategy } from './breaker/trip-strategy';
 export { CircuitBreakerOpenException, isCircuitBreakerOpenException } from './errors/circuit-breaker-open-exception';
 export { CircuitBreakerTimeoutException, isCircuitBreakerTimeoutException } from './errors/circuit-breaker-timeout-exception';
 export { channelNames } from './events/channels';

@@ -21,17 +21,28 @@ export interface GuardedMethod {
 
 /** Every guarded function, so a lookup works before any instance exists (standard decorators learn their class late). */
 const guardedFunctions = new WeakMap<Function, GuardedMethod>();
-/** Every decorated method, for `listCircuitBreakers()`. */
-const decoratedMethods = new Set<GuardedMethod>();
+/**
+ * Every decorated method, for `listCircuitBreakers()`, held weakly: a class
+ * made at run time (a factory, a mixin, a class in a test) and dropped takes
+ * its breakers with it. A method lives as long as its guarded function does
+ * (`guardedFunctions`).
+ */
+const decoratedMethods = new Set<WeakRef<GuardedMethod>>();
+const forgetMethod = new FinalizationRegistry<WeakRef<GuardedMethod>>((ref) => decoratedMethods.delete(ref));
 
 export function rememberGuarded(fn: Function, method: GuardedMethod): void {
   guardedFunctions.set(fn, method);
-  decoratedMethods.add(method);
+  const ref = new WeakRef(method);
+  decoratedMethods.add(ref);
+  forgetMethod.register(method, ref);
 }
 
-/** Calls `visit` for every decorated method. */
+/** Calls `visit` for every decorated method still alive. */
 export function forEachDecoratedMethod(visit: (method: GuardedMethod) => void): void {
-  for (const method of decoratedMethods) visit(method);
+  for (const ref of decoratedMethods) {
+    const method = ref.deref();
+    if (method !== undefined) visit(method);
+  }
 }
 
 export function registerBreaker(owner: object, key: string | symbol, method: GuardedMethod): void {
@@ -116,7 +127,9 @@ function ownerOf(target: object, key: string | symbol): object | undefined {
  * known: after the first instance is made (or a `getCircuitBreaker` lookup).
  */
 export function listCircuitBreakers(): CircuitBreaker<unknown>[] {
-  const all: CircuitBreaker<unknown>[] = [];
-  for (const method of decoratedMethods) for (const breaker of method.breakers()) if (!all.includes(breaker)) all.push(breaker);
-  return all;
+  const all = new Set<CircuitBreaker<unknown>>(); // a breaker shared by several methods is listed once
+  forEachDecoratedMethod((method) => {
+    for (const breaker of method.breakers()) all.add(breaker);
+  });
+  return [...all];
 }

@@ -199,7 +199,7 @@ export class RedisCircuitStore implements CircuitStore {
       commandTimeout: undefined,
       disconnectTimeout: (url !== undefined ? options.redisOptions?.disconnectTimeout : undefined) ?? commandTimeout,
     });
-    this.client.on('error', () => (this.degraded = true));
+    this.client.on('error', this.onClientError);
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
     // Every (re)connect re-reads each circuit: a process that starts or reconnects during an outage starts OPEN.
@@ -209,13 +209,20 @@ export class RedisCircuitStore implements CircuitStore {
       const channels = [...this.circuits.values()].filter((c) => c.members.size > 0).map((c) => c.channel);
       if (channels.length > 0) void this.subscriber.subscribe(...channels).then(() => this.resync(), () => undefined);
     });
-    this.client.on('ready', () => {
-      this.degraded = false;
-      void this.measureClock();
-      this.resync();
-    });
+    this.client.on('ready', this.onClientReady);
     if (this.client.status === 'ready') void this.measureClock();
   }
+
+  private readonly onClientError = (): void => {
+    this.degraded = true;
+  };
+
+  private readonly onClientReady = (): void => {
+    if (this.closed) return;
+    this.degraded = false;
+    void this.measureClock();
+    this.resync();
+  };
 
   join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
     // A closed store has no fleet to offer: the breaker runs alone (never a throw out of a constructor or a defaults call).
@@ -298,6 +305,9 @@ export class RedisCircuitStore implements CircuitStore {
     this.closed = true;
     if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
     this.subscriber.disconnect();
+    // A client you passed in outlives the store: take back what the store attached to it.
+    this.client.off('error', this.onClientError);
+    this.client.off('ready', this.onClientReady);
     if (this.ownsClient) {
       // QUIT lets Redis close the connection gracefully, but only a Redis that answers can: else end it now.
       if (this.client.status === 'ready' && !this.degraded) await this.client.quit().catch(() => this.client.disconnect());
