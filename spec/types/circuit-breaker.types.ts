@@ -108,6 +108,11 @@ export class UserCache {
     return { id };
   }
 
+  @CircuitBreaker({ fallback: (_error: unknown, id: string) => ({ id }) })
+  async byId(id: string, _fresh?: boolean): Promise<User> {
+    return { id };
+  }
+
   @CircuitBreaker(breaker)
   async shared(): Promise<number> {
     return 1;
@@ -141,6 +146,12 @@ export class Misuse {
   @CircuitBreaker({ fallback: () => 42 })
   async name(): Promise<string> {
     return 'name';
+  }
+
+  // @ts-expect-error the fallback's parameters do not accept the method's arguments
+  @CircuitBreaker({ fallback: (_error: unknown, id: number) => String(id) })
+  async lookup(id: string): Promise<string> {
+    return id;
   }
 
   // @ts-expect-error a getter is not a method

@@ -9,8 +9,9 @@ import { isCircuitStore, type CircuitStore } from '../store/circuit-store';
  * The object passed in is copied, never changed.
  *
  * @typeParam F - what `fallback` returns.
+ * @typeParam FA - the arguments `fallback` takes after the error (for a decorated method, checked against its parameters).
  */
-export interface CircuitBreakerOptions<F = never> {
+export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> {
   /**
    * Consecutive failures, while CLOSED, that open the circuit. A positive integer.
    * @default 3
@@ -64,7 +65,7 @@ export interface CircuitBreakerOptions<F = never> {
    * instead of a failure). Called with the error and the call's arguments,
    * with the call's `this`.
    */
-  readonly fallback?: (error: unknown, ...args: any[]) => F | PromiseLike<F>;
+  readonly fallback?: (error: unknown, ...args: FA) => F | PromiseLike<F>;
   /**
    * Also use `fallback` when a call fails (the failure is still counted).
    * @default false

@@ -7,7 +7,7 @@ import { decorateLegacy } from './legacy';
 import { decorateStandard } from './standard';
 
 /** Options of `@CircuitBreaker(...)`: a breaker's options, plus where its breaker lives. */
-export interface CircuitBreakerDecoratorOptions<F = never> extends CircuitBreakerOptions<F> {
+export interface CircuitBreakerDecoratorOptions<F = never, FA extends unknown[] = any[]> extends CircuitBreakerOptions<F, FA> {
   /**
    * `'method'`: one breaker per decorated method, shared by every instance.
    * `'instance'`: one breaker per instance (per tenant connection, say).
@@ -19,23 +19,29 @@ export interface CircuitBreakerDecoratorOptions<F = never> extends CircuitBreake
 
 /** Makes a fallback's result type a compile error when the method could not return it. */
 type FallbackFits<F, V> = [F] extends [V] ? unknown : { readonly 'fallback result is not assignable to the method result': F };
+/** Makes a fallback that could not be called with the method's arguments a compile error. */
+type FallbackTakes<FA extends unknown[], A extends unknown[]> = [(error: unknown, ...args: FA) => unknown] extends [
+  (error: unknown, ...args: A) => unknown,
+]
+  ? unknown
+  : { readonly 'fallback parameters do not accept the method arguments': FA };
 
 /**
  * What `@CircuitBreaker(...)` returns: a decorator of methods that return a
  * promise, in either decorator mode. The method's `this`, parameter and
  * result types are kept; a method that does not return a promise does not compile.
  */
-export interface CircuitBreakerDecorator<F = never> {
+export interface CircuitBreakerDecorator<F = never, FA extends unknown[] = any[]> {
   /** TC39 standard decorator (TypeScript 5+, no `experimentalDecorators`). */
   <This, A extends unknown[], V>(
     method: (this: This, ...args: A) => Promise<V>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<V>> & FallbackFits<F, V>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A>,
   ): (this: This, ...args: A) => Promise<V>;
   /** Legacy decorator (`experimentalDecorators`, as NestJS uses). */
-  <V>(
+  <A extends unknown[], V>(
     target: object,
     propertyKey: string | symbol,
-    descriptor: TypedPropertyDescriptor<(...args: any[]) => Promise<V>> & FallbackFits<F, V>,
+    descriptor: TypedPropertyDescriptor<(...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A>,
   ): void;
 }
 
@@ -56,7 +62,7 @@ export interface CircuitBreakerConstructor {
   /** A breaker, positional form: `new CircuitBreaker(5, 30_000)`. */
   new (failureThreshold?: number, resetTimeout?: number): Breaker<never>;
   /** A method decorator (defaults: 3 failures, 60_000 ms). @throws TypeError/RangeError naming a bad option */
-  <F = never>(options?: CircuitBreakerDecoratorOptions<F>): CircuitBreakerDecorator<F>;
+  <F = never, FA extends unknown[] = any[]>(options?: CircuitBreakerDecoratorOptions<F, FA>): CircuitBreakerDecorator<F, FA>;
   /** A method decorator, positional form: `@CircuitBreaker(5, 30_000)`. */
   (failureThreshold?: number, resetTimeout?: number): CircuitBreakerDecorator<never>;
   /** A method decorator sharing an existing breaker: methods decorated with the same breaker trip together. */
