@@ -1,4 +1,4 @@
-import { CircuitBreakerOpenException } from '../errors/circuit-breaker-open-exception';
+import { refusalException } from '../errors/circuit-breaker-open-exception';
 import { CircuitBreakerTimeoutException } from '../errors/circuit-breaker-timeout-exception';
 import { channels, debug } from '../events/channels';
 import { Listeners, describe, rethrowLater, type Disposable } from '../events/listeners';
@@ -265,7 +265,7 @@ export class CircuitBreaker<F = never> {
 
   private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     this.refusals++;
-    const exception = new CircuitBreakerOpenException(this.name, retryAfter);
+    const exception = refusalException(this.name, retryAfter);
     if (this.events !== undefined || channels.refusal.hasSubscribers) {
       const event: RefusalEvent = { breaker: this.name, state: this.state, retryAfter };
       this.events?.refusal.emit(event);

@@ -41,6 +41,25 @@ export class CircuitBreakerOpenException extends Error {
     const wait = this.retryAfter === Infinity ? 'until released' : `retry after ${this.retryAfter} ms`;
     return `Circuit breaker "${this.breaker}" is open: call refused, ${wait}`;
   }
+
+  /** The header alone (`Name: message`): a refusal carries no frames. Own `stack` (from `new`) shadows it. */
+  override get stack(): string {
+    return `${this.name}: ${this.message}`;
+  }
+}
+
+/**
+ * @internal A refusal made without running Error's constructor, which costs
+ * more than the rest of a refusal even with no frames to capture. It is an
+ * `instanceof Error` and a `CircuitBreakerOpenException` like one made with
+ * `new` (same prototype, fields, message and stack header); it is not a
+ * "native" error object (`util.types.isNativeError` is false).
+ */
+export function refusalException(breaker: string, retryAfter: number): CircuitBreakerOpenException {
+  const exception = Object.create(CircuitBreakerOpenException.prototype) as { breaker: string; retryAfter: number };
+  exception.breaker = breaker;
+  exception.retryAfter = retryAfter;
+  return exception as CircuitBreakerOpenException;
 }
 
 Object.defineProperty(CircuitBreakerOpenException.prototype, 'name', {
@@ -50,6 +69,8 @@ Object.defineProperty(CircuitBreakerOpenException.prototype, 'name', {
   writable: true,
 });
 Object.defineProperty(CircuitBreakerOpenException.prototype, OPEN_BRAND, { value: true });
+// `[object Error]` for checks that read the tag (lodash's isError, error reporters), as a native error has.
+Object.defineProperty(CircuitBreakerOpenException.prototype, Symbol.toStringTag, { value: 'Error', configurable: true });
 
 /** True for a `CircuitBreakerOpenException` from any installed copy of the package. */
 export function isCircuitBreakerOpenException(value: unknown): value is CircuitBreakerOpenException {
