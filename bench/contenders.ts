@@ -1,7 +1,7 @@
 /** Builds each library's breaker the same way for every scenario and the heap measurements. */
 import OpossumBreaker from 'opossum';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
-import { CircuitBreaker, getCircuitBreaker, isCircuitBreakerOpenException } from '../src';
+import { CircuitBreaker, InMemoryCircuitStore, getCircuitBreaker, isCircuitBreakerOpenException } from '../src';
 import type * as Fixture from './fixtures/service';
 
 type FixtureModule = typeof Fixture;
@@ -15,6 +15,15 @@ export const THRESHOLD = 3;
 
 export function ours(resetTimeout: number): CircuitBreaker {
   return new CircuitBreaker({ failureThreshold: THRESHOLD, resetTimeout });
+}
+
+/**
+ * Ours with a fleet store attached. A CLOSED call never touches the store, so any store shows
+ * the same cost; the in-memory one keeps the benchmark free of a Redis server (the store's own
+ * propagation delay is `npm run bench:fleet`, against a real redis-server).
+ */
+export function oursWithStore(resetTimeout: number): CircuitBreaker {
+  return new CircuitBreaker({ failureThreshold: THRESHOLD, resetTimeout, name: 'bench-fleet', store: new InMemoryCircuitStore() });
 }
 
 /** opossum with its defaults: a 10 s timeout (a timer per call), 50% error rate over a 10 s rolling window. */

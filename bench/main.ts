@@ -23,6 +23,7 @@ import {
   legacy,
   opossum,
   ours,
+  oursWithStore,
   standard,
   versions,
 } from './contenders';
@@ -63,6 +64,7 @@ interface Row {
 const NAMES = {
   bare: 'bare `await` (floor)',
   call: '`breaker.call(fn)`',
+  callWithStore: '`breaker.call(fn)` with a fleet `store`',
   legacy: '`@CircuitBreaker()` legacy',
   standard: '`@CircuitBreaker()` standard',
   opossum: 'opossum, defaults',
@@ -79,6 +81,7 @@ function check(condition: boolean, what: string): void {
 function closedSuccess(): Contender[] {
   const plain = new PlainService();
   const breaker = ours(LONG);
+  const fleetBreaker = oursWithStore(LONG);
   const legacySvc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
   const standardSvc = standard.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
   const opDefault = opossum(work);
@@ -87,6 +90,7 @@ function closedSuccess(): Contender[] {
   return [
     { name: NAMES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) await plain.ok(); } },
     { name: NAMES.call, loop: async () => { for (let i = 0; i < BATCH; i++) await breaker.call(work); } },
+    { name: NAMES.callWithStore, loop: async () => { for (let i = 0; i < BATCH; i++) await fleetBreaker.call(work); } },
     { name: NAMES.legacy, loop: async () => { for (let i = 0; i < BATCH; i++) await legacySvc.ok(); } },
     { name: NAMES.standard, loop: async () => { for (let i = 0; i < BATCH; i++) await standardSvc.ok(); } },
     { name: NAMES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) await opDefault.fire(); } },
