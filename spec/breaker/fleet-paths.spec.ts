@@ -1,0 +1,443 @@
+/**
+ * The fleet section of the breaker (src/breaker/circuit-breaker.ts: open's reply, the probe lease,
+ * applyFleet, adoptOpen) on paths spec/store/fleet.spec.ts reaches only in part: several breakers
+ * of one name share an InMemoryCircuitStore under sinon's fake clock, each standing for a process.
+ */
+import { expect } from 'chai';
+import sinon from 'sinon';
+import {
+  CircuitBreaker,
+  InMemoryCircuitStore,
+  getCircuitBreaker,
+  setCircuitBreakerDefaults,
+  isCircuitBreakerOpenException,
+  type CircuitStore,
+  type OpenEvent,
+  type StateChangeEvent,
+} from '../../src';
+import { deferred } from '../support/helpers';
+
+const WAIT = 1_000;
+const NAME = 'payments-api';
+
+describe('breaker: fleet paths', () => {
+  let clock: sinon.SinonFakeTimers;
+  let store: InMemoryCircuitStore;
+
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+    store = new InMemoryCircuitStore();
+  });
+  afterEach(() => clock.restore());
+
+  /** Lets pushes and store replies (microtasks) arrive. */
+  const settle = () => clock.tickAsync(0);
+  const member = (options: { failureThreshold?: number; resetTimeout?: number; timeout?: number } = {}, on: CircuitStore = store) =>
+    new CircuitBreaker({ name: NAME, store: on, failureThreshold: 1, resetTimeout: WAIT, ...options });
+  const fail = (breaker: CircuitBreaker) => breaker.call(() => Promise.reject(new Error('down'))).catch((error: unknown) => error);
+  const succeed = (breaker: CircuitBreaker) => breaker.call(() => Promise.resolve('ok')).catch((error: unknown) => error);
+  const changesOf = (breaker: CircuitBreaker) => {
+    const changes: string[] = [];
+    breaker.onStateChange(({ from, to, reason }: StateChangeEvent) => changes.push(`${from}>${to}:${reason}`));
+    return changes;
+  };
+
+  describe("a trip answered by the fleet's wait", () => {
+    it('a member that trips while the fleet is already OPEN adopts the wait left, not a fresh one', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      b.disable(); // b hears nothing while disabled
+      await fail(a);
+      await settle();
+      b.enable();
+      clock.tick(300);
+      await fail(b);
+      await settle();
+      expect(b.state).to.equal('OPEN');
+      expect(b.stats().nextProbeAt, 'the fleet wait ends when a tripped it + WAIT').to.equal(Date.now() + WAIT - 300);
+      expect(store.state(NAME)).to.deep.equal({ state: 'OPEN', remaining: WAIT - 300 });
+      clock.tick(WAIT - 300 - 1);
+      expect(isCircuitBreakerOpenException(await succeed(b))).to.equal(true);
+    });
+
+    it('a member that trips while an operator isolated the fleet becomes isolated too', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      b.disable();
+      a.isolate();
+      await settle();
+      b.enable();
+      await fail(b);
+      await settle();
+      expect(b.stats().isolated).to.equal(true);
+      const refusal = (await succeed(b)) as { retryAfter: number };
+      expect(refusal.retryAfter).to.equal(Infinity);
+      expect(store.state(NAME)).to.deep.equal({ state: 'ISOLATED' });
+    });
+
+    it("a member's own trip into an empty store keeps its own wait and says nothing more", async () => {
+      const a = member();
+      await settle();
+      const changes = changesOf(a);
+      await fail(a);
+      await settle();
+      expect(a.stats().nextProbeAt).to.equal(Date.now() + WAIT);
+      expect(changes).to.deep.equal(['CLOSED>OPEN:threshold']);
+    });
+
+    it('a failed probe starts a new fleet wait, even over a wait another member started meanwhile', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // asks for the lease: granted
+      await settle();
+      const probe = deferred<string>();
+      const probing = a.call(() => probe.promise).catch((error: unknown) => error);
+      // b, disabled and enabled, knows nothing of the outage and trips anew while a probes.
+      b.disable();
+      b.enable();
+      await fail(b);
+      await settle();
+      expect(a.state, "a's own probe decides").to.equal('HALF_OPEN');
+      clock.tick(100);
+      probe.reject(new Error('still down'));
+      await probing;
+      await settle();
+      expect(a.stats().nextProbeAt, 'a fresh wait from the failed probe').to.equal(Date.now() + WAIT);
+      expect(store.state(NAME)).to.deep.equal({ state: 'OPEN', remaining: WAIT });
+      expect(b.stats().nextProbeAt).to.equal(Date.now() + WAIT);
+    });
+  });
+
+  describe('the probe lease', () => {
+    it('a breaker with a timeout asks for a lease of twice its timeout', async () => {
+      const small = new InMemoryCircuitStore({ probeLease: 100 });
+      const a = member({ timeout: 5_000 }, small);
+      const b = member({ timeout: 5_000 }, small);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // granted for max(100, 2 * 5_000)
+      await settle();
+      expect(a.state).to.equal('HALF_OPEN');
+      const refusal = await succeed(b); // refused: a holds the lease
+      await settle();
+      expect(isCircuitBreakerOpenException(refusal)).to.equal(true);
+      expect(b.stats().nextProbeAt, 'b asks again when the lease ends').to.equal(Date.now() + 10_000);
+    });
+
+    it('without a timeout the store decides the lease length', async () => {
+      const small = new InMemoryCircuitStore({ probeLease: 100 });
+      const a = member({}, small);
+      const b = member({}, small);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a);
+      await settle();
+      await succeed(b);
+      await settle();
+      expect(b.stats().nextProbeAt).to.equal(Date.now() + 100);
+    });
+
+    it('a member refused the lease waits for the holder before asking again, refusing with that wait', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // a holds the lease (10 s)
+      await settle();
+      await succeed(b); // b asks, is told the holder's lease has 10 s left
+      await settle();
+      const operations = store.operations;
+      clock.tick(4_000);
+      const refusal = (await succeed(b)) as { retryAfter: number };
+      await settle();
+      expect(refusal.retryAfter).to.equal(6_000);
+      expect(store.operations, 'no lease request before the holder lease ends').to.equal(operations);
+    });
+
+    it('a member whose wait ends after the store restarted empty learns the circuit is closed', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      store.flush();
+      clock.tick(WAIT);
+      const changes = changesOf(b);
+      const refused = await succeed(b); // asks for the lease: the store knows no outage
+      await settle();
+      expect(isCircuitBreakerOpenException(refused)).to.equal(true);
+      expect(b.state).to.equal('CLOSED');
+      expect(changes).to.deep.equal(['OPEN>CLOSED:store']);
+      expect(await succeed(b)).to.equal('ok');
+    });
+
+    it('a lease granted after the breaker decided otherwise is not acted on', async () => {
+      const a = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // asks for the lease
+      a.reset(); // meanwhile an operator closes it
+      await settle();
+      expect(a.state).to.equal('CLOSED');
+      expect(await succeed(a)).to.equal('ok');
+    });
+
+    it('a store that fails the lease request lets the breaker probe alone at the next call', async () => {
+      const flaky: CircuitStore = {
+        join: (name, onFleet) => {
+          const membership = store.join(name, onFleet);
+          return {
+            get available() {
+              return membership.available;
+            },
+            open: (wait, by) => membership.open(wait, by),
+            acquireProbe: () => Promise.reject(new Error('store timed out')),
+            close: (by) => membership.close(by),
+            isolate: () => membership.isolate(),
+            leave: () => membership.leave(),
+          };
+        },
+      };
+      const a = member({}, flaky);
+      await settle();
+      const changes = changesOf(a);
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      expect(isCircuitBreakerOpenException(await succeed(a))).to.equal(true); // asks; the store fails
+      await settle();
+      expect(a.state).to.equal('HALF_OPEN');
+      expect(await succeed(a)).to.equal('ok'); // probes alone
+      expect(a.state).to.equal('CLOSED');
+      expect(changes).to.deep.equal(['CLOSED>OPEN:threshold', 'OPEN>HALF_OPEN:reset-timeout', 'HALF_OPEN>CLOSED:probe-succeeded']);
+    });
+
+    it('a failed lease request answered after the breaker moved on changes nothing', async () => {
+      let rejectLease!: (error: unknown) => void;
+      const slow: CircuitStore = {
+        join: (name, onFleet) => {
+          const membership = store.join(name, onFleet);
+          return {
+            get available() {
+              return membership.available;
+            },
+            open: (wait, by) => membership.open(wait, by),
+            acquireProbe: () => new Promise((_, reject) => (rejectLease = reject)),
+            close: (by) => membership.close(by),
+            isolate: () => membership.isolate(),
+            leave: () => membership.leave(),
+          };
+        },
+      };
+      const a = member({}, slow);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // asks; no answer yet
+      a.isolate();
+      rejectLease(new Error('store timed out'));
+      await settle();
+      expect(a.stats().isolated).to.equal(true);
+      expect((await succeed(a)) as { retryAfter: number }).to.have.property('retryAfter', Infinity);
+    });
+  });
+
+  describe('what the fleet pushes', () => {
+    it('a disabled member passes every call through whatever the fleet says', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      b.disable();
+      await fail(a);
+      await settle();
+      expect(b.state).to.equal('CLOSED');
+      expect(await succeed(b)).to.equal('ok');
+      expect(b.stats().disabled).to.equal(true);
+    });
+
+    it("a member probing ignores another member's trip: its own probe's outcome decides", async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // granted
+      await settle();
+      const probe = deferred<string>();
+      const probing = a.call(() => probe.promise);
+      b.disable();
+      b.enable();
+      await fail(b); // b trips: the fleet is OPEN again, pushed to a
+      await settle();
+      probe.resolve('ok');
+      expect(await probing).to.equal('ok');
+      await settle();
+      expect(a.state).to.equal('CLOSED');
+      expect(store.state(NAME)).to.deep.equal({ state: 'CLOSED' });
+    });
+
+    it('a member OPEN by the fleet reports it with reason store, the remaining wait, and no failures', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      const opens: OpenEvent[] = [];
+      b.onOpen((event) => opens.push(event));
+      const changes = changesOf(b);
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // a probes...
+      await settle();
+      await fail(a); // ...and fails: the fleet re-opens
+      await settle();
+      expect(changes).to.deep.equal(['CLOSED>OPEN:store']);
+      expect(opens).to.deep.equal([{ breaker: NAME, reason: 'store', failures: 0, resetTimeout: WAIT, probeAt: WAIT }]);
+      expect(b.stats().opened, 'a re-read wait is not a new opening').to.equal(1);
+      expect(b.stats().nextProbeAt).to.equal(2 * WAIT);
+    });
+
+    it('a late joiner that learns the wait left reports that wait', async () => {
+      const a = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(400);
+      const late = member();
+      const opens: OpenEvent[] = [];
+      late.onOpen((event) => opens.push(event));
+      await settle();
+      expect(opens).to.have.length(1);
+      expect(opens[0]).to.include({ reason: 'store', failures: 0, resetTimeout: WAIT - 400, probeAt: Date.now() + WAIT - 400 });
+      expect(opens[0]).to.not.have.property('error');
+    });
+
+    it("a CLOSED member opened by the fleet counts the opening and forgets its own failures", async () => {
+      const a = member({ failureThreshold: 2 });
+      const b = member({ failureThreshold: 2 });
+      await settle();
+      await fail(b); // one failure of two
+      expect(b.stats().consecutiveFailures).to.equal(1);
+      await fail(a);
+      await fail(a); // a trips
+      await settle();
+      expect(b.state).to.equal('OPEN');
+      expect(b.stats()).to.include({ opened: 1, consecutiveFailures: 0 });
+      clock.tick(WAIT);
+      await succeed(b); // b is granted the lease
+      await settle();
+      expect(await succeed(b)).to.equal('ok');
+      await settle();
+      expect(b.state).to.equal('CLOSED');
+      await fail(b);
+      expect(b.state, 'one failure after closing: the earlier one was forgotten').to.equal('CLOSED');
+    });
+
+    it('a fleet-wide reset ends an isolation here: its old handle releases nothing, a new isolation has its own', async () => {
+      const a = member({ failureThreshold: 2 });
+      const b = member({ failureThreshold: 2 });
+      await settle();
+      await fail(a); // one failure, kept while isolated
+      const old = a.isolate();
+      await settle();
+      const changes = changesOf(a);
+      b.reset(); // the fleet closes
+      await settle();
+      expect(a.state).to.equal('CLOSED');
+      expect(changes).to.deep.equal(['OPEN>CLOSED:store']);
+      await fail(a);
+      expect(a.state, 'the failure before the isolation was forgotten').to.equal('CLOSED');
+      const fresh = a.isolate();
+      old.dispose();
+      expect(a.state, 'the old handle releases nothing').to.equal('OPEN');
+      fresh.dispose();
+      expect(a.state, 'the new handle releases its isolation').to.equal('CLOSED');
+    });
+
+    it('an isolated member whose store restarted empty isolates the fleet again', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      a.isolate();
+      await settle();
+      store.flush();
+      store.reconnect();
+      await settle();
+      expect(store.state(NAME)).to.deep.equal({ state: 'ISOLATED' });
+      expect(a.stats().isolated).to.equal(true);
+      expect(b.stats().isolated).to.equal(true);
+    });
+
+    it('a member that tripped while the store was down tells it the wait left when it is back', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      store.available = false;
+      await fail(a);
+      clock.tick(300);
+      store.reconnect();
+      await settle();
+      expect(store.state(NAME)).to.deep.equal({ state: 'OPEN', remaining: WAIT - 300 });
+      expect(a.stats().nextProbeAt).to.equal(Date.now() + WAIT - 300);
+      expect(b.stats().nextProbeAt).to.equal(Date.now() + WAIT - 300);
+    });
+
+    it('an isolation pushed by the fleet is reported once, with reason store', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      const changes = changesOf(b);
+      a.isolate();
+      await settle();
+      store.reconnect(); // b re-reads ISOLATED: nothing new
+      await settle();
+      expect(changes).to.deep.equal(['CLOSED>OPEN:store']);
+      expect(b.stats().isolated).to.equal(true);
+    });
+  });
+
+  describe('switching stores', () => {
+    afterEach(() => setCircuitBreakerDefaults({}));
+
+    it('a decorated breaker given another default store leaves the first one: its trips no longer reach it', async () => {
+      const other = new InMemoryCircuitStore();
+      setCircuitBreakerDefaults({ store });
+      class Payments {
+        @CircuitBreaker({ failureThreshold: 1, resetTimeout: WAIT })
+        async charge(): Promise<string> {
+          return 'charged';
+        }
+      }
+      const payments = new Payments();
+      const b = getCircuitBreaker(payments, 'charge');
+      const first = new CircuitBreaker({ name: 'Payments#charge', store, failureThreshold: 1 });
+      await settle();
+      setCircuitBreakerDefaults({ store: other }); // b was never called: it takes the new default
+      await settle();
+      await fail(first);
+      await settle();
+      expect(b.state, 'the first store no longer reaches b').to.equal('CLOSED');
+      expect(await payments.charge()).to.equal('charged');
+      const second = new CircuitBreaker({ name: 'Payments#charge', store: other, failureThreshold: 1 });
+      await settle();
+      await fail(second);
+      await settle();
+      expect(b.state, 'the new store does').to.equal('OPEN');
+    });
+  });
+});
