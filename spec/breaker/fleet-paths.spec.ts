@@ -369,6 +369,29 @@ describe('breaker: fleet paths', () => {
       expect(a.state, 'the new handle releases its isolation').to.equal('CLOSED');
     });
 
+    it('an isolation released elsewhere into OPEN ends here too: a new isolation is released by its own handle', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      await fail(b); // the fleet is OPEN
+      await settle();
+      const release = b.isolate();
+      await settle();
+      const old = a.isolate();
+      await settle();
+      release.dispose(); // the operator releases the fleet from b: OPEN, the probe due
+      await settle();
+      expect(a.stats()).to.include({ state: 'OPEN', isolated: false });
+      const fresh = a.isolate();
+      fresh.dispose();
+      expect(a.stats().isolated, 'the new handle releases its isolation').to.equal(false);
+      const again = a.isolate();
+      old.dispose();
+      expect(a.stats().isolated, 'the old handle releases nothing').to.equal(true);
+      again.dispose();
+      expect(a.stats().isolated).to.equal(false);
+    });
+
     it('an isolated member whose store restarted empty isolates the fleet again', async () => {
       const a = member();
       const b = member();

@@ -551,6 +551,8 @@ export class CircuitBreaker<F = never> {
 
   private adoptOpen(remaining: number): void {
     const now = this.now();
+    // An isolation ended fleet-wide (an operator released it elsewhere): its handles here release nothing.
+    this.isolation = undefined;
     if (this.current.kind === 'CLOSED') {
       this.opened++;
       this.strategy.reset();
