@@ -434,8 +434,194 @@ describe('breaker: fleet paths', () => {
     });
   });
 
+  describe('what the breaker tells the store', () => {
+    /** A store that records what its members tell it (a custom CircuitStore sees the same calls). */
+    function recording(told: string[]): CircuitStore {
+      return {
+        join: (name, onFleet) => {
+          const membership = store.join(name, onFleet);
+          return {
+            get available() {
+              return membership.available;
+            },
+            open: (wait, by) => (told.push(`open ${wait} ${by}`), membership.open(wait, by)),
+            acquireProbe: (lease) => (told.push(`acquireProbe ${lease}`), membership.acquireProbe(lease)),
+            close: (by) => (told.push(`close ${by}`), membership.close(by)),
+            isolate: () => (told.push('isolate'), membership.isolate()),
+            leave: () => membership.leave(),
+          };
+        },
+      };
+    }
+
+    it('says who: a trip, a failed or successful probe, an operator', async () => {
+      const told: string[] = [];
+      const a = member({}, recording(told));
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // lease
+      await settle();
+      await fail(a); // the probe fails
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a);
+      await settle();
+      await succeed(a); // the probe succeeds
+      await settle();
+      const handle = a.isolate();
+      handle.dispose(); // released from CLOSED
+      await fail(a);
+      a.isolate().dispose(); // released from OPEN: the probe is due
+      a.reset();
+      await settle();
+      expect(told).to.deep.equal([
+        `open ${WAIT} trip`,
+        'acquireProbe 0',
+        `open ${WAIT} probe`,
+        'acquireProbe 0',
+        'close probe',
+        'isolate',
+        'close operator',
+        `open ${WAIT} trip`,
+        'isolate',
+        'open 0 operator',
+        'close operator',
+      ]);
+    });
+
+    it('a member back from a store outage tells it the wait left as a trip', async () => {
+      const told: string[] = [];
+      const a = member({}, recording(told));
+      await settle();
+      store.available = false;
+      await fail(a);
+      clock.tick(250);
+      store.reconnect();
+      await settle();
+      expect(told).to.deep.equal([`open ${WAIT - 250} trip`]);
+    });
+  });
+
+  describe('more of what the fleet pushes', () => {
+    it("a CLOSED member keeps its own failure count when the fleet closes, and its calls in flight count", async () => {
+      const a = member({ failureThreshold: 2 });
+      const b = member({ failureThreshold: 2 });
+      await settle();
+      await fail(b); // one of two
+      const slow = deferred<never>();
+      const pending = b.call(() => slow.promise).catch((error: unknown) => error);
+      a.isolate();
+      await settle();
+      b.disable();
+      b.enable(); // b alone: CLOSED again, a still isolated
+      await fail(b);
+      const inFlight = b.call(() => slow.promise).catch((error: unknown) => error);
+      a.reset(); // the fleet closes: b was CLOSED already
+      await settle();
+      expect(b.stats().consecutiveFailures).to.equal(1);
+      slow.reject(new Error('down'));
+      await Promise.all([pending, inFlight]);
+      expect(b.state, 'the call in flight counted: the second failure trips').to.equal('OPEN');
+    });
+
+    it('a member granted the lease, not yet probing, closes when its restarted store says CLOSED', async () => {
+      const a = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      const changes = changesOf(a);
+      await succeed(a); // granted
+      await settle();
+      expect(changes).to.deep.equal(['OPEN>HALF_OPEN:reset-timeout']);
+      store.flush();
+      store.reconnect();
+      await settle();
+      expect(a.state).to.equal('CLOSED');
+    });
+
+    it("a probe whose error isFailure ignores keeps the fleet's lease: the next call probes, past the lease it asks again", async () => {
+      const ignored = new Error('not found');
+      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // granted for 10 s
+      await settle();
+      expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored);
+      expect(a.state).to.equal('HALF_OPEN');
+      clock.tick(10_000); // the lease ends unused
+      const operations = store.operations;
+      const asking = succeed(a);
+      expect(a.state, 'waiting for the fleet again').to.equal('OPEN');
+      expect(isCircuitBreakerOpenException(await asking), 'asks the fleet again').to.equal(true);
+      expect(store.operations).to.equal(operations + 1);
+      await settle();
+      expect(a.state, 'granted a new lease').to.equal('HALF_OPEN');
+      expect(b.state).to.equal('OPEN');
+    });
+
+    it('a lease request the store never answered is forgotten once the breaker decides alone: the next wait asks again', async () => {
+      let hang = true;
+      const hung: CircuitStore = {
+        join: (name, onFleet) => {
+          const membership = store.join(name, onFleet);
+          return {
+            get available() {
+              return membership.available;
+            },
+            open: (wait, by) => membership.open(wait, by),
+            acquireProbe: (lease) => (hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease)),
+            close: (by) => membership.close(by),
+            isolate: () => membership.isolate(),
+            leave: () => membership.leave(),
+          };
+        },
+      };
+      const a = member({}, hung);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // asks; no answer
+      clock.tick(1_000);
+      await fail(a); // decides alone: probes, and fails
+      await settle();
+      expect(a.state).to.equal('OPEN');
+      hang = false;
+      clock.tick(WAIT);
+      expect(isCircuitBreakerOpenException(await succeed(a)), 'asks the store again, refused meanwhile').to.equal(true);
+      await settle();
+      expect(a.state).to.equal('HALF_OPEN');
+    });
+  });
+
   describe('switching stores', () => {
     afterEach(() => setCircuitBreakerDefaults({}));
+
+    it('a named decorated breaker given another default store leaves the first one too', async () => {
+      const other = new InMemoryCircuitStore();
+      setCircuitBreakerDefaults({ store });
+      class Payments {
+        @CircuitBreaker({ name: 'payments-named', failureThreshold: 1, resetTimeout: WAIT })
+        async charge(): Promise<string> {
+          return 'charged';
+        }
+      }
+      const payments = new Payments();
+      const b = getCircuitBreaker(payments, 'charge');
+      const first = new CircuitBreaker({ name: 'payments-named', store, failureThreshold: 1 });
+      await settle();
+      setCircuitBreakerDefaults({ store: other });
+      await settle();
+      await fail(first);
+      await settle();
+      expect(b.state, 'the first store no longer reaches b').to.equal('CLOSED');
+    });
 
     it('a decorated breaker given another default store leaves the first one: its trips no longer reach it', async () => {
       const other = new InMemoryCircuitStore();
