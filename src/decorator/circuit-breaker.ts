@@ -75,7 +75,7 @@ export type CircuitBreaker<F = never> = Breaker<F>;
 
 const DECORATOR_ONLY_OPTIONS: readonly string[] = ['scope'];
 
-function toOptions(first: unknown, second: unknown, forDecorator: boolean): unknown {
+function toOptions(first: unknown, second: unknown): unknown {
   if (typeof first === 'number' || (first === undefined && second !== undefined)) {
     return positionalOptions(first, second);
   }
@@ -84,9 +84,7 @@ function toOptions(first: unknown, second: unknown, forDecorator: boolean): unkn
       `CircuitBreaker takes (options) or (failureThreshold, resetTimeout), got a second argument after ${describe(first)}`,
     );
   }
-  if (!forDecorator && first !== undefined && (typeof first !== 'object' || first === null)) {
-    throw new TypeError(`circuit breaker options must be an object, got ${describe(first)}`);
-  }
+  // Anything else is passed on: resolveOptions (new) and planFor (a decorator) reject a non-object with the same message.
   return first;
 }
 
@@ -96,7 +94,7 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
     return { kind: 'shared', breaker: first };
   }
   // Only a missing argument means the defaults: `@CircuitBreaker(null)` is a mistake, reported as for `new CircuitBreaker(null)`.
-  const argument = toOptions(first, second, true);
+  const argument = toOptions(first, second);
   const raw = argument === undefined ? {} : argument;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new TypeError(`circuit breaker options must be an object, got ${describe(raw)}`);
@@ -112,6 +110,7 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
   }
   // Checked now, when the class is defined; `resolve` re-reads the defaults later.
   const options = resolveDecoratorOptions(given, scope);
+  // Stryker disable next-line StringLiteral: a plan is told apart only as `kind === 'shared'`
   return { kind: 'options', options, resolve: () => resolveDecoratorOptions(given, scope), named: given.name !== undefined, scope };
 }
 
@@ -146,12 +145,13 @@ function createDecorator(first: unknown, second: unknown, third: unknown): unkno
 
 function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown, third?: unknown): unknown {
   if (new.target === undefined) return createDecorator(first, second, third);
-  const options = toOptions(first, second, false) as { store?: unknown; name?: unknown } | undefined;
+  const options = toOptions(first, second) as { store?: unknown; name?: unknown } | undefined;
   if (options?.store !== undefined && options.name === undefined) {
     throw new TypeError('a breaker with a store shares its circuit by name: give it a name option');
   }
   // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
   // Reflect.construct only for a subclass, whose prototype must be kept.
+  // Stryker disable next-line ConditionalExpression: Reflect.construct with CircuitBreakerFunction makes the same object (same prototype), only slower
   const breaker: Breaker<unknown> =
     new.target === CircuitBreakerFunction ? new Breaker(options as CircuitBreakerOptions<unknown>) : Reflect.construct(Breaker, [options], new.target);
   breaker.joinFleet(); // named by its options: a breaker with a store shares that circuit
