@@ -12,6 +12,11 @@
  * - src/decorator/standard.ts: the TC39 decorator, reached only in standard mode: stryker.standard.config.mjs
  *   mutates it with the same specs compiled by tsconfig.standard.json (the second half of `npm run mutation`).
  * Tests: the fast unit specs in legacy decorator mode (.mocharc.mutation.json), model tests with FC_RUNS runs.
+ * Their mocha timeout is 3 s (every one of them takes well under 0.2 s; spec/events/debug.spec.ts, which spawns a
+ * child, covers no mutant): a mutant that makes a spec hang fails that spec in 3 s instead of costing a 10 s Stryker
+ * timeout and a restarted test runner.
+ * Incremental: `npm run mutation -- --incremental` re-tests only mutants whose code or covering specs changed
+ * since reports/stryker-incremental.json.
  *
  * Static mutants (in code that runs while modules load and spec classes are decorated: option validation,
  * breaker construction, decorator application) are ignored: Stryker cannot tell which test covers them, so
