@@ -69,12 +69,29 @@ describe('breaker: fleet paths', () => {
       a.isolate();
       await settle();
       b.enable();
+      const changes = changesOf(b);
       await fail(b);
       await settle();
       expect(b.stats().isolated).to.equal(true);
+      expect(changes).to.deep.equal(['CLOSED>OPEN:threshold', 'OPEN>OPEN:store']);
       const refusal = (await succeed(b)) as { retryAfter: number };
       expect(refusal.retryAfter).to.equal(Infinity);
       expect(store.state(NAME)).to.deep.equal({ state: 'ISOLATED' });
+    });
+
+    it('a trip the fleet answers after an operator reset the member leaves it CLOSED', async () => {
+      const a = member();
+      const b = member();
+      await settle();
+      b.disable();
+      await fail(a);
+      await settle();
+      b.enable();
+      clock.tick(300);
+      await fail(b); // the fleet will answer with the 700 ms left...
+      b.reset(); // ...after an operator closed b
+      await settle();
+      expect(b.state).to.equal('CLOSED');
     });
 
     it("a member's own trip into an empty store keeps its own wait and says nothing more", async () => {
@@ -224,6 +241,40 @@ describe('breaker: fleet paths', () => {
       expect(await succeed(a)).to.equal('ok'); // probes alone
       expect(a.state).to.equal('CLOSED');
       expect(changes).to.deep.equal(['CLOSED>OPEN:threshold', 'OPEN>HALF_OPEN:reset-timeout', 'HALF_OPEN>CLOSED:probe-succeeded']);
+    });
+
+    it('after a failed lease request, the next wait asks the store again', async () => {
+      let failing = true;
+      const flaky: CircuitStore = {
+        join: (name, onFleet) => {
+          const membership = store.join(name, onFleet);
+          return {
+            get available() {
+              return membership.available;
+            },
+            open: (wait, by) => membership.open(wait, by),
+            acquireProbe: (lease) => (failing ? Promise.reject(new Error('store timed out')) : membership.acquireProbe(lease)),
+            close: (by) => membership.close(by),
+            isolate: () => membership.isolate(),
+            leave: () => membership.leave(),
+          };
+        },
+      };
+      const a = member({}, flaky);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await succeed(a); // asks; the store fails
+      await settle();
+      clock.tick(5_000);
+      await fail(a); // probes alone, fails
+      await settle();
+      failing = false;
+      clock.tick(WAIT);
+      expect(isCircuitBreakerOpenException(await succeed(a)), 'asks the store, refused meanwhile').to.equal(true);
+      await settle();
+      expect(a.state, 'granted').to.equal('HALF_OPEN');
     });
 
     it('a failed lease request answered after the breaker moved on changes nothing', async () => {

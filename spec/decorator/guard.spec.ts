@@ -163,6 +163,24 @@ describe('decorator: the guarded method', () => {
       expect(getCircuitBreaker(tenant, 'query').state).to.equal('OPEN');
     });
 
+    it('a per-instance method copied onto another class keeps its breakers named after the first class', async () => {
+      class Origin {
+        @CircuitBreaker({ scope: 'instance' })
+        async query(): Promise<string> {
+          return 'rows';
+        }
+      }
+      new Origin();
+      class Copy {}
+      Object.defineProperty(Copy.prototype, 'query', { value: Origin.prototype.query, configurable: true, writable: true });
+      const copy = new Copy() as Origin;
+      await copy.query();
+      expect(getCircuitBreaker(copy, 'query').name).to.equal('Origin#query');
+      const origin = new Origin();
+      await origin.query();
+      expect(getCircuitBreaker(origin, 'query').name).to.equal('Origin#query');
+    });
+
     it('keeps a name given in the options', async () => {
       class Tenant {
         @CircuitBreaker({ scope: 'instance', name: 'tenant-db' })
