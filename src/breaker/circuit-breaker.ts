@@ -525,6 +525,7 @@ export class CircuitBreaker<F = never> {
         if (answer.granted) {
           this.transition({ kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: this.now() + answer.lease }, 'reset-timeout');
         } else {
+          // Stryker disable next-line StringLiteral: applyFleet tells only 'sync' apart
           this.applyFleet(answer.fleet.state === 'OPEN' ? { state: 'OPEN', remaining: answer.retryIn } : answer.fleet, 'event');
         }
       },

@@ -151,8 +151,8 @@ function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown
   }
   // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
   // Reflect.construct only for a subclass, whose prototype must be kept.
-  // Stryker disable next-line ConditionalExpression: Reflect.construct with CircuitBreakerFunction makes the same object (same prototype), only slower
   const breaker: Breaker<unknown> =
+    // Stryker disable next-line ConditionalExpression: Reflect.construct with CircuitBreakerFunction makes the same object (same prototype), only slower
     new.target === CircuitBreakerFunction ? new Breaker(options as CircuitBreakerOptions<unknown>) : Reflect.construct(Breaker, [options], new.target);
   breaker.joinFleet(); // named by its options: a breaker with a store shares that circuit
   return breaker;

@@ -83,13 +83,12 @@ class MethodScope implements GuardedMethod {
     private readonly named: boolean,
     /** Undefined for a shared breaker: its owner configured it. */
     private readonly resolve: (() => ResolvedOptions) | undefined,
-    // Stryker disable next-line BlockStatement: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind(), and joins its fleet there
   ) {
-    // Stryker disable next-line CallExpression: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind()
+    // Stryker disable BlockStatement,CallExpression: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind(), and joins its fleet there at once too
     if (!named) breaker.rename(provisionalName(key, isStatic));
     // Named by its options (or shared, named by its owner): a breaker with a store joins its fleet at once.
-    // Stryker disable next-line CallExpression: legacy mode joins in bind() at once as well; standard mode, before its first instance, needs this
     else breaker.joinFleet();
+    // Stryker restore BlockStatement,CallExpression
   }
 
   applyDefaults(): void {
@@ -179,9 +178,6 @@ class InstanceScope implements GuardedMethod {
 
 function copyIdentity(original: Method, guarded: Method): void {
   for (const key of Reflect.ownKeys(original)) {
-    // Class methods own none of these keys; for a plain function, copying them onto `guarded` (a strict-mode function,
-    // with a writable prototype and no own arguments or caller) never throws and changes nothing a call reads.
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: see above
     if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
     const descriptor = Object.getOwnPropertyDescriptor(original, key)!;
     Object.defineProperty(guarded, key, descriptor);
