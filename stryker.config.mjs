@@ -42,7 +42,8 @@ export default {
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 10000,
-  ignorePatterns: ['dist', 'bench/.out', 'reports', 'coverage', '.nyc_output', '*.tgz'],
+  // .stryker-tmp: the other config's sandboxes (each run ignores only its own tempDirName).
+  ignorePatterns: ['dist', 'bench/.out', 'reports', 'coverage', '.nyc_output', '*.tgz', '.stryker-tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
