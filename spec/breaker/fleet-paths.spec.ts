@@ -206,8 +206,9 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // asks for the lease
-      a.reset(); // meanwhile an operator closes it
+      const asking = succeed(a); // asks for the lease
+      a.reset(); // before the answer, an operator closes it
+      await asking;
       await settle();
       expect(a.state).to.equal('CLOSED');
       expect(await succeed(a)).to.equal('ok');

@@ -83,6 +83,16 @@ describe('breaker: more paths', () => {
       expect(successes).to.deep.equal([{ breaker: 'circuit-breaker', state: 'CLOSED' }]);
     });
 
+    it('reports the base wait again once disabled, after failed probes lengthened it', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 1, resetTimeout: 100, maxResetTimeout: 1_000 });
+      await openTheCircuit(breaker);
+      clock.tick(100);
+      await rejectionOf(breaker.call(() => Promise.reject(new Error('still down'))));
+      expect(breaker.stats().resetTimeout).to.equal(200);
+      breaker.disable();
+      expect(breaker.stats().resetTimeout).to.equal(100);
+    });
+
     it('disabled twice, still counts the outcome of a call made in between', async () => {
       const breaker = new CircuitBreaker({ failureThreshold: 1 });
       breaker.disable();

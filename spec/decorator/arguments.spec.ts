@@ -39,6 +39,7 @@ describe('decorator arguments', () => {
     it('rejects a non-object by what it got', () => {
       expect(() => setCircuitBreakerDefaults(null as never)).to.throw(TypeError, 'circuit breaker defaults must be an object, got null');
       expect(() => setCircuitBreakerDefaults([] as never)).to.throw(TypeError, 'circuit breaker defaults must be an object, got an array');
+      expect(() => setCircuitBreakerDefaults('fast' as never)).to.throw(TypeError, 'circuit breaker defaults must be an object, got string "fast"');
     });
 
     it('a rejected call changes nothing: methods decorated afterwards get the defaults set before', () => {

@@ -112,6 +112,19 @@ describe('decorator: the guarded method', () => {
       expect(breaker.options.failureThreshold, 'in use: it refused a call').to.equal(3);
     });
 
+    it('a breaker shared with @CircuitBreaker(breaker) is left as its owner configured it', () => {
+      const shared = new CircuitBreaker({ name: 'shared-unused', failureThreshold: 5 });
+      class Api {
+        @CircuitBreaker(shared)
+        async get(): Promise<string> {
+          return 'ok';
+        }
+      }
+      void Api;
+      setCircuitBreakerDefaults({ failureThreshold: 7 });
+      expect(shared.options.failureThreshold).to.equal(5);
+    });
+
     it('one that is OPEN though never called keeps its options', () => {
       class Api {
         @CircuitBreaker()
