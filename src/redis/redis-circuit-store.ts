@@ -305,13 +305,15 @@ export class RedisCircuitStore implements CircuitStore {
     this.closed = true;
     if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
     this.subscriber.disconnect();
-    // A client you passed in outlives the store: take back what the store attached to it.
-    this.client.off('error', this.onClientError);
-    this.client.off('ready', this.onClientReady);
     if (this.ownsClient) {
       // QUIT lets Redis close the connection gracefully, but only a Redis that answers can: else end it now.
+      // (The client keeps its error listener: ending a connection can still emit an error, which must not crash.)
       if (this.client.status === 'ready' && !this.degraded) await this.client.quit().catch(() => this.client.disconnect());
       else this.client.disconnect();
+    } else {
+      // A client you passed in outlives the store: take back what the store attached to it.
+      this.client.off('error', this.onClientError);
+      this.client.off('ready', this.onClientReady);
     }
   }
 
