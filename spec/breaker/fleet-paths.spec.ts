@@ -12,6 +12,8 @@ import {
   setCircuitBreakerDefaults,
   isCircuitBreakerOpenException,
   type CircuitStore,
+  type CircuitStoreMembership,
+  type ProbeLease,
   type OpenEvent,
   type StateChangeEvent,
 } from '../../src';
@@ -19,6 +21,29 @@ import { deferred } from '../support/helpers';
 
 const WAIT = 1_000;
 const NAME = 'payments-api';
+
+
+/** The store, with each membership's `acquireProbe` replaced (a store that fails, hangs or answers late). */
+function overridingAcquireProbe(
+  store: CircuitStore,
+  acquireProbe: (membership: CircuitStoreMembership, lease: number) => Promise<ProbeLease>,
+): CircuitStore {
+  return {
+    join: (name, onFleet) => {
+      const membership = store.join(name, onFleet);
+      return {
+        get available() {
+          return membership.available;
+        },
+        open: (wait, by) => membership.open(wait, by),
+        acquireProbe: (lease) => acquireProbe(membership, lease),
+        close: (by) => membership.close(by),
+        isolate: () => membership.isolate(),
+        leave: () => membership.leave(),
+      };
+    },
+  };
+}
 
 describe('breaker: fleet paths', () => {
   let clock: sinon.SinonFakeTimers;
@@ -215,21 +240,7 @@ describe('breaker: fleet paths', () => {
     });
 
     it('a store that fails the lease request lets the breaker probe alone at the next call', async () => {
-      const flaky: CircuitStore = {
-        join: (name, onFleet) => {
-          const membership = store.join(name, onFleet);
-          return {
-            get available() {
-              return membership.available;
-            },
-            open: (wait, by) => membership.open(wait, by),
-            acquireProbe: () => Promise.reject(new Error('store timed out')),
-            close: (by) => membership.close(by),
-            isolate: () => membership.isolate(),
-            leave: () => membership.leave(),
-          };
-        },
-      };
+      const flaky = overridingAcquireProbe(store, () => Promise.reject(new Error('store timed out')));
       const a = member({}, flaky);
       await settle();
       const changes = changesOf(a);
@@ -246,21 +257,7 @@ describe('breaker: fleet paths', () => {
 
     it('after a failed lease request, the next wait asks the store again', async () => {
       let failing = true;
-      const flaky: CircuitStore = {
-        join: (name, onFleet) => {
-          const membership = store.join(name, onFleet);
-          return {
-            get available() {
-              return membership.available;
-            },
-            open: (wait, by) => membership.open(wait, by),
-            acquireProbe: (lease) => (failing ? Promise.reject(new Error('store timed out')) : membership.acquireProbe(lease)),
-            close: (by) => membership.close(by),
-            isolate: () => membership.isolate(),
-            leave: () => membership.leave(),
-          };
-        },
-      };
+      const flaky = overridingAcquireProbe(store, (membership, lease) => (failing ? Promise.reject(new Error('store timed out')) : membership.acquireProbe(lease)));
       const a = member({}, flaky);
       await settle();
       await fail(a);
@@ -280,21 +277,7 @@ describe('breaker: fleet paths', () => {
 
     it('a failed lease request answered after the breaker moved on changes nothing', async () => {
       let rejectLease!: (error: unknown) => void;
-      const slow: CircuitStore = {
-        join: (name, onFleet) => {
-          const membership = store.join(name, onFleet);
-          return {
-            get available() {
-              return membership.available;
-            },
-            open: (wait, by) => membership.open(wait, by),
-            acquireProbe: () => new Promise((_, reject) => (rejectLease = reject)),
-            close: (by) => membership.close(by),
-            isolate: () => membership.isolate(),
-            leave: () => membership.leave(),
-          };
-        },
-      };
+      const slow = overridingAcquireProbe(store, () => new Promise((_, reject) => (rejectLease = reject)));
       const a = member({}, slow);
       await settle();
       await fail(a);
@@ -619,21 +602,7 @@ describe('breaker: fleet paths', () => {
 
     it('a lease request the store never answered is forgotten once the breaker decides alone: the next wait asks again', async () => {
       let hang = true;
-      const hung: CircuitStore = {
-        join: (name, onFleet) => {
-          const membership = store.join(name, onFleet);
-          return {
-            get available() {
-              return membership.available;
-            },
-            open: (wait, by) => membership.open(wait, by),
-            acquireProbe: (lease) => (hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease)),
-            close: (by) => membership.close(by),
-            isolate: () => membership.isolate(),
-            leave: () => membership.leave(),
-          };
-        },
-      };
+      const hung = overridingAcquireProbe(store, (membership, lease) => (hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease)));
       const a = member({}, hung);
       await settle();
       await fail(a);

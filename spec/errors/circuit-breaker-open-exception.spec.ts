@@ -1,21 +1,10 @@
 import { expect } from 'chai';
+import { loadASecondCopy } from '../support/second-copy';
 import sinon from 'sinon';
 import { CircuitBreaker, CircuitBreakerOpenException, isCircuitBreakerOpenException, isCircuitBreakerTimeoutException } from '../../src';
 import { ok, openTheCircuit, rejectionOf } from '../support/helpers';
 
-/** Loads src/errors again, as a second installed copy of the package would be loaded. */
-function loadASecondCopy(): typeof import('../../src/errors/circuit-breaker-open-exception') {
-  const paths = ['brand', 'circuit-breaker-open-exception'].map((file) => require.resolve(`../../src/errors/${file}`));
-  const saved = paths.map((path) => require.cache[path]);
-  try {
-    for (const path of paths) delete require.cache[path];
-    return require('../../src/errors/circuit-breaker-open-exception');
-  } finally {
-    paths.forEach((path, i) => {
-      require.cache[path] = saved[i];
-    });
-  }
-}
+const loadTheSecondCopy = (): typeof import('../../src/errors/circuit-breaker-open-exception') => loadASecondCopy('circuit-breaker-open-exception');
 
 describe('CircuitBreakerOpenException', () => {
   let clock: sinon.SinonFakeTimers;
@@ -89,7 +78,7 @@ describe('CircuitBreakerOpenException', () => {
   });
 
   describe('across two installed copies of the package', () => {
-    const copy = loadASecondCopy();
+    const copy = loadTheSecondCopy();
 
     it('is a different class in the second copy (instanceof cannot tell)', () => {
       expect(copy.CircuitBreakerOpenException).to.not.equal(CircuitBreakerOpenException);

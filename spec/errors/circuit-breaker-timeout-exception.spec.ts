@@ -1,19 +1,8 @@
 import { expect } from 'chai';
+import { loadASecondCopy } from '../support/second-copy';
 import { CircuitBreakerTimeoutException, isCircuitBreakerOpenException, isCircuitBreakerTimeoutException } from '../../src';
 
-/** Loads src/errors again, as a second installed copy of the package would be loaded. */
-function loadASecondCopy(): typeof import('../../src/errors/circuit-breaker-timeout-exception') {
-  const paths = ['brand', 'circuit-breaker-timeout-exception'].map((file) => require.resolve(`../../src/errors/${file}`));
-  const saved = paths.map((path) => require.cache[path]);
-  try {
-    for (const path of paths) delete require.cache[path];
-    return require('../../src/errors/circuit-breaker-timeout-exception');
-  } finally {
-    paths.forEach((path, i) => {
-      require.cache[path] = saved[i];
-    });
-  }
-}
+const loadTheSecondCopy = (): typeof import('../../src/errors/circuit-breaker-timeout-exception') => loadASecondCopy('circuit-breaker-timeout-exception');
 
 describe('CircuitBreakerTimeoutException', () => {
   it('is an Error named CircuitBreakerTimeoutException with breaker, timeout and message', () => {
@@ -36,7 +25,7 @@ describe('CircuitBreakerTimeoutException', () => {
   });
 
   it('is recognised across two installed copies, both ways', () => {
-    const copy = loadASecondCopy();
+    const copy = loadTheSecondCopy();
     expect(copy.CircuitBreakerTimeoutException).to.not.equal(CircuitBreakerTimeoutException);
     expect(isCircuitBreakerTimeoutException(new copy.CircuitBreakerTimeoutException('b', 1))).to.equal(true);
     expect(copy.isCircuitBreakerTimeoutException(new CircuitBreakerTimeoutException('b', 1))).to.equal(true);

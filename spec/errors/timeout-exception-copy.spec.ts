@@ -1,18 +1,7 @@
 import { expect } from 'chai';
+import { loadASecondCopy } from '../support/second-copy';
 
-/** Loads src/errors afresh, as a second installed copy of the package would be loaded. */
-function loadACopy(): typeof import('../../src/errors/circuit-breaker-timeout-exception') {
-  const paths = ['brand', 'circuit-breaker-timeout-exception'].map((file) => require.resolve(`../../src/errors/${file}`));
-  const saved = paths.map((path) => require.cache[path]);
-  try {
-    for (const path of paths) delete require.cache[path];
-    return require('../../src/errors/circuit-breaker-timeout-exception');
-  } finally {
-    paths.forEach((path, i) => {
-      require.cache[path] = saved[i];
-    });
-  }
-}
+const loadACopy = (): typeof import('../../src/errors/circuit-breaker-timeout-exception') => loadASecondCopy('circuit-breaker-timeout-exception');
 
 describe('CircuitBreakerTimeoutException, as any installed copy makes it', () => {
   it('is named CircuitBreakerTimeoutException, in its stack header too', () => {
