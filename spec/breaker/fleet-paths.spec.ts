@@ -136,10 +136,9 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // asks for the lease: granted
-      await settle();
       const probe = deferred<string>();
-      const probing = a.call(() => probe.promise).catch((error: unknown) => error);
+      const probing = a.call(() => probe.promise).catch((error: unknown) => error); // granted the lease: probes
+      await settle();
       // b, disabled and enabled, knows nothing of the outage and trips anew while a probes.
       b.disable();
       b.enable();
@@ -157,58 +156,69 @@ describe('breaker: fleet paths', () => {
   });
 
   describe('the probe lease', () => {
-    it('a breaker with a timeout asks for a lease of twice its timeout', async () => {
-      const small = new InMemoryCircuitStore({ probeLease: 100 });
+    /** Counts the lease requests a breaker sends through it. */
+    function countingLeases(on: CircuitStore, requests: number[]): CircuitStore {
+      return overridingAcquireProbe(on, (membership, lease) => (requests.push(lease), membership.acquireProbe(lease)));
+    }
+    /** `a` trips and, once its wait is over, starts a probe that stays in flight. */
+    async function probeInFlight(a: CircuitBreaker): Promise<void> {
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      void a.call(() => new Promise(() => undefined));
+      await settle();
+      expect(a.state).to.equal('HALF_OPEN');
+    }
+
+    it('a breaker with a timeout asks for a lease of twice its timeout, so the lease outlives its probe', async () => {
+      const requests: number[] = [];
+      const small = countingLeases(new InMemoryCircuitStore({ probeLease: 100 }), requests);
       const a = member({ timeout: 5_000 }, small);
       const b = member({ timeout: 5_000 }, small);
       await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      await succeed(a); // granted for max(100, 2 * 5_000)
-      await settle();
-      expect(a.state).to.equal('HALF_OPEN');
-      const refusal = await succeed(b); // refused: a holds the lease
-      await settle();
-      expect(isCircuitBreakerOpenException(refusal)).to.equal(true);
-      expect(b.stats().nextProbeAt, 'b asks again when the lease ends').to.equal(Date.now() + 10_000);
+      await probeInFlight(a); // granted for max(100, 2 * 5_000)
+      expect(requests).to.deep.equal([10_000]);
+      expect(((await succeed(b)) as { retryAfter: number }).retryAfter, 'refused: a holds the lease').to.equal(0);
+      clock.tick(4_999);
+      await succeed(b);
+      expect(requests, 'no request while the lease holds').to.have.length(2);
+      await clock.tickAsync(1); // a's probe times out: a failed probe, the fleet opens again
+      expect(b.stats().nextProbeAt).to.equal(Date.now() + WAIT);
     });
 
     it('without a timeout the store decides the lease length', async () => {
-      const small = new InMemoryCircuitStore({ probeLease: 100 });
+      const requests: number[] = [];
+      const small = countingLeases(new InMemoryCircuitStore({ probeLease: 100 }), requests);
       const a = member({}, small);
       const b = member({}, small);
       await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      await succeed(a);
-      await settle();
+      await probeInFlight(a);
       await succeed(b);
-      await settle();
-      expect(b.stats().nextProbeAt).to.equal(Date.now() + 100);
+      clock.tick(99);
+      await succeed(b);
+      expect(requests).to.deep.equal([0, 0]);
+      clock.tick(1);
+      expect(await succeed(b), "a's lease ended: b probes").to.equal('ok');
+      expect(requests).to.deep.equal([0, 0, 0]);
     });
 
-    it('a member refused the lease waits for the holder before asking again, refusing with that wait', async () => {
+    it('a member refused the lease refuses with retryAfter 0 and asks no more until the holder lease ends', async () => {
       const a = member();
       const b = member();
       await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      await succeed(a); // a holds the lease (10 s)
-      await settle();
+      await probeInFlight(a); // a holds the lease (10 s)
       await succeed(b); // b asks, is told the holder's lease has 10 s left
       await settle();
       const operations = store.operations;
       clock.tick(4_000);
       const refusal = (await succeed(b)) as { retryAfter: number };
       await settle();
-      expect(refusal.retryAfter).to.equal(6_000);
+      expect(refusal.retryAfter).to.equal(0);
+      expect(b.state).to.equal('HALF_OPEN');
       expect(store.operations, 'no lease request before the holder lease ends').to.equal(operations);
     });
 
-    it('a member whose wait ends after the store restarted empty learns the circuit is closed', async () => {
+    it('a member whose wait ends after the store restarted empty learns the circuit is closed, and its call runs', async () => {
       const a = member();
       const b = member();
       await settle();
@@ -217,29 +227,27 @@ describe('breaker: fleet paths', () => {
       store.flush();
       clock.tick(WAIT);
       const changes = changesOf(b);
-      const refused = await succeed(b); // asks for the lease: the store knows no outage
-      await settle();
-      expect(isCircuitBreakerOpenException(refused)).to.equal(true);
+      expect(await succeed(b), 'asks for the lease: the store knows no outage').to.equal('ok');
       expect(b.state).to.equal('CLOSED');
       expect(changes).to.deep.equal(['OPEN>CLOSED:store']);
-      expect(await succeed(b)).to.equal('ok');
     });
 
-    it('a lease granted after the breaker decided otherwise is not acted on', async () => {
+    it('a lease granted after the breaker decided otherwise is not acted on: the call follows the new state', async () => {
       const a = member();
       await settle();
       await fail(a);
       await settle();
       clock.tick(WAIT);
+      const changes = changesOf(a);
       const asking = succeed(a); // asks for the lease
       a.reset(); // before the answer, an operator closes it
-      await asking;
+      expect(await asking, 'runs as a CLOSED call').to.equal('ok');
       await settle();
       expect(a.state).to.equal('CLOSED');
-      expect(await succeed(a)).to.equal('ok');
+      expect(changes).to.deep.equal(['OPEN>CLOSED:reset']);
     });
 
-    it('a store that fails the lease request lets the breaker probe alone at the next call', async () => {
+    it('a store that fails the lease request lets the asking call probe alone', async () => {
       const flaky = overridingAcquireProbe(store, () => Promise.reject(new Error('store timed out')));
       const a = member({}, flaky);
       await settle();
@@ -247,35 +255,34 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      expect(isCircuitBreakerOpenException(await succeed(a))).to.equal(true); // asks; the store fails
-      await settle();
-      expect(a.state).to.equal('HALF_OPEN');
-      expect(await succeed(a)).to.equal('ok'); // probes alone
+      expect(await succeed(a)).to.equal('ok'); // asks; the store fails; probes alone
       expect(a.state).to.equal('CLOSED');
       expect(changes).to.deep.equal(['CLOSED>OPEN:threshold', 'OPEN>HALF_OPEN:reset-timeout', 'HALF_OPEN>CLOSED:probe-succeeded']);
     });
 
     it('after a failed lease request, the next wait asks the store again', async () => {
       let failing = true;
-      const flaky = overridingAcquireProbe(store, (membership, lease) => (failing ? Promise.reject(new Error('store timed out')) : membership.acquireProbe(lease)));
+      const requests: number[] = [];
+      const flaky = overridingAcquireProbe(store, (membership, lease) => {
+        requests.push(lease);
+        return failing ? Promise.reject(new Error('store timed out')) : membership.acquireProbe(lease);
+      });
       const a = member({}, flaky);
       await settle();
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // asks; the store fails
+      await fail(a); // asks; the store fails; probes alone, and fails
       await settle();
-      clock.tick(5_000);
-      await fail(a); // probes alone, fails
-      await settle();
+      expect(a.state).to.equal('OPEN');
       failing = false;
       clock.tick(WAIT);
-      expect(isCircuitBreakerOpenException(await succeed(a)), 'asks the store, refused meanwhile').to.equal(true);
-      await settle();
-      expect(a.state, 'granted').to.equal('HALF_OPEN');
+      expect(await succeed(a), 'asks the store, granted, probes').to.equal('ok');
+      expect(requests).to.have.length(2);
+      expect(a.state).to.equal('CLOSED');
     });
 
-    it('a failed lease request answered after the breaker moved on changes nothing', async () => {
+    it('a failed lease request answered after the breaker moved on changes nothing: the call follows the new state', async () => {
       let rejectLease!: (error: unknown) => void;
       const slow = overridingAcquireProbe(store, () => new Promise((_, reject) => (rejectLease = reject)));
       const a = member({}, slow);
@@ -283,12 +290,28 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // asks; no answer yet
+      const asking = succeed(a); // asks; no answer yet
       a.isolate();
       rejectLease(new Error('store timed out'));
-      await settle();
+      expect((await asking) as { retryAfter: number }).to.have.property('retryAfter', Infinity);
       expect(a.stats().isolated).to.equal(true);
-      expect((await succeed(a)) as { retryAfter: number }).to.have.property('retryAfter', Infinity);
+    });
+
+    it('while one call waits for the lease answer, other calls here are refused with retryAfter 0 and send nothing', async () => {
+      const lease = deferred<ProbeLease>();
+      const requests: number[] = [];
+      const slow = overridingAcquireProbe(store, (_, ms) => (requests.push(ms), lease.promise));
+      const a = member({}, slow);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      const asking = succeed(a);
+      const refusals = (await Promise.all([succeed(a), succeed(a)])) as { retryAfter: number }[];
+      expect(refusals.map((refusal) => refusal.retryAfter)).to.deep.equal([0, 0]);
+      expect(requests).to.have.length(1);
+      lease.resolve({ granted: true, lease: 10_000 });
+      expect(await asking).to.equal('ok');
     });
   });
 
@@ -312,10 +335,9 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // granted
-      await settle();
       const probe = deferred<string>();
-      const probing = a.call(() => probe.promise);
+      const probing = a.call(() => probe.promise); // granted the lease: probes
+      await settle();
       b.disable();
       b.enable();
       await fail(b); // b trips: the fleet is OPEN again, pushed to a
@@ -337,9 +359,7 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // a probes...
-      await settle();
-      await fail(a); // ...and fails: the fleet re-opens
+      await fail(a); // a probes and fails: the fleet re-opens
       await settle();
       expect(changes).to.deep.equal(['CLOSED>OPEN:store']);
       expect(opens).to.deep.equal([{ breaker: NAME, reason: 'store', failures: 0, resetTimeout: WAIT, probeAt: WAIT }]);
@@ -496,14 +516,10 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // lease
-      await settle();
-      await fail(a); // the probe fails
+      await fail(a); // asks for the lease; the probe fails
       await settle();
       clock.tick(WAIT);
-      await succeed(a);
-      await settle();
-      await succeed(a); // the probe succeeds
+      await succeed(a); // asks for the lease; the probe succeeds
       await settle();
       const handle = a.isolate();
       handle.dispose(); // released from CLOSED
@@ -561,15 +577,15 @@ describe('breaker: fleet paths', () => {
       expect(b.state, 'the call in flight counted: the second failure trips').to.equal('OPEN');
     });
 
-    it('a member granted the lease, not yet probing, closes when its restarted store says CLOSED', async () => {
-      const a = member();
+    it('a member granted the lease, not yet probing again, closes when its restarted store says CLOSED', async () => {
+      const ignored = new Error('not found');
+      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
       await settle();
       await fail(a);
       await settle();
       clock.tick(WAIT);
       const changes = changesOf(a);
-      await succeed(a); // granted
-      await settle();
+      expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored); // the probe decided nothing
       expect(changes).to.deep.equal(['OPEN>HALF_OPEN:reset-timeout']);
       store.flush();
       store.reconnect();
@@ -577,7 +593,7 @@ describe('breaker: fleet paths', () => {
       expect(a.state).to.equal('CLOSED');
     });
 
-    it("a probe whose error isFailure ignores keeps the fleet's lease: the next call probes, past the lease it asks again", async () => {
+    it("a probe whose error isFailure ignores keeps the fleet's lease: the next call probes without asking", async () => {
       const ignored = new Error('not found');
       const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
       const b = member();
@@ -585,39 +601,57 @@ describe('breaker: fleet paths', () => {
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // granted for 10 s
-      await settle();
       expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored);
       expect(a.state).to.equal('HALF_OPEN');
+      expect(((await succeed(b)) as { retryAfter: number }).retryAfter, "b: a's lease holds").to.equal(0);
+      clock.tick(9_999);
+      const operations = store.operations;
+      expect(await succeed(a)).to.equal('ok');
+      expect(store.operations, 'no lease request').to.equal(operations + 1); // the close it tells the fleet
+      await settle();
+      expect(b.state).to.equal('CLOSED');
+    });
+
+    it('past its unused lease, the next call asks the fleet again, and probes once granted', async () => {
+      const ignored = new Error('not found');
+      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await a.call(() => Promise.reject(ignored)).catch(() => undefined);
       clock.tick(10_000); // the lease ends unused
       const operations = store.operations;
       const asking = succeed(a);
-      expect(a.state, 'waiting for the fleet again').to.equal('OPEN');
-      expect(isCircuitBreakerOpenException(await asking), 'asks the fleet again').to.equal(true);
-      expect(store.operations).to.equal(operations + 1);
+      expect(store.operations, 'asks the fleet again').to.equal(operations + 1);
+      expect(await asking).to.equal('ok');
       await settle();
-      expect(a.state, 'granted a new lease').to.equal('HALF_OPEN');
-      expect(b.state).to.equal('OPEN');
+      expect([a.state, b.state]).to.deep.equal(['CLOSED', 'CLOSED']);
     });
 
     it('a lease request the store never answered is forgotten once the breaker decides alone: the next wait asks again', async () => {
       let hang = true;
-      const hung = overridingAcquireProbe(store, (membership, lease) => (hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease)));
+      const requests: number[] = [];
+      const hung = overridingAcquireProbe(store, (membership, lease) => {
+        requests.push(lease);
+        return hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease);
+      });
       const a = member({}, hung);
       await settle();
       await fail(a);
       await settle();
       clock.tick(WAIT);
-      await succeed(a); // asks; no answer
-      clock.tick(1_000);
-      await fail(a); // decides alone: probes, and fails
+      const asking = fail(a); // asks; no answer
+      await clock.tickAsync(1_000); // decides alone: probes, and fails
+      await asking;
       await settle();
       expect(a.state).to.equal('OPEN');
       hang = false;
       clock.tick(WAIT);
-      expect(isCircuitBreakerOpenException(await succeed(a)), 'asks the store again, refused meanwhile').to.equal(true);
-      await settle();
-      expect(a.state).to.equal('HALF_OPEN');
+      expect(await succeed(a), 'asks the store again, granted, probes').to.equal('ok');
+      expect(requests).to.have.length(2);
+      expect(a.state).to.equal('CLOSED');
     });
   });
 

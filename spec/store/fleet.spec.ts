@@ -76,27 +76,58 @@ describe('fleet: breakers sharing a circuit through a store', () => {
   });
 
   describe('the probe', () => {
+    it('the first call after the wait probes, for a lone member too: it waits for the lease, then invokes', async () => {
+      const [a] = await fleetOf(1);
+      await trip(a!);
+      clock.tick(WAIT);
+      const calls = dependency.callCount;
+      expect(await call(a!)).to.equal('ok');
+      expect(dependency.callCount).to.equal(calls + 1);
+      expect(a!.state).to.equal('CLOSED');
+    });
+
     it('when the wait is over, a burst over all members invokes the dependency exactly once', async () => {
       const members = await fleetOf(4);
       await trip(members[0]!);
       clock.tick(WAIT);
       const calls = dependency.callCount;
-      // The first call of each member asks for the lease and is refused; one member is granted it.
-      await Promise.all(members.map((m) => call(m)));
-      await settle();
+      const probe = deferred<string>();
+      dependency.returns(probe.promise);
       const burst = [];
       for (let i = 0; i < 1_000; i++) burst.push(call(members[i % members.length]!));
-      await Promise.all(burst);
+      await settle();
       expect(dependency.callCount - calls).to.equal(1);
+      probe.resolve('ok');
+      const outcomes = await Promise.all(burst);
+      expect(outcomes.filter((outcome) => outcome === 'ok')).to.have.length(1);
+      expect(dependency.callCount - calls).to.equal(1);
+    });
+
+    it('while a probe is in flight anywhere, a refusal says retry at once (retryAfter 0) and the state is HALF_OPEN', async () => {
+      const [a, b] = await fleetOf(2);
+      await trip(a!);
+      clock.tick(WAIT);
+      const probe = deferred<string>();
+      dependency.returns(probe.promise);
+      const probing = call(b!); // b probes
+      await settle();
+      const refusal = (await call(a!)) as { retryAfter: number };
+      expect(isCircuitBreakerOpenException(refusal)).to.equal(true);
+      expect(refusal.retryAfter).to.equal(0);
+      expect(a!.state).to.equal('HALF_OPEN');
+      clock.tick(5_000); // a slow probe, well inside its lease
+      expect(((await call(a!)) as { retryAfter: number }).retryAfter).to.equal(0);
+      probe.resolve('ok');
+      await probing;
+      await settle();
+      expect([a!.state, b!.state]).to.deep.equal(['CLOSED', 'CLOSED']);
     });
 
     it('a successful probe closes the circuit everywhere', async () => {
       const members = await fleetOf(3);
       await trip(members[0]!);
       clock.tick(WAIT);
-      await Promise.all(members.map((m) => call(m)));
-      await settle();
-      await Promise.all(members.map((m) => call(m)));
+      expect(await call(members[1]!)).to.equal('ok');
       await settle();
       expect(members.map((m) => m.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED']);
       expect(store.state('payments-api')).to.deep.equal({ state: 'CLOSED' });
@@ -106,8 +137,6 @@ describe('fleet: breakers sharing a circuit through a store', () => {
       const members = await fleetOf(3);
       await trip(members[0]!);
       clock.tick(WAIT);
-      await Promise.all(members.map((m) => call(m)));
-      await settle();
       dependency.rejects(new Error('still down'));
       await Promise.all(members.map((m) => call(m)));
       await settle();
@@ -116,23 +145,65 @@ describe('fleet: breakers sharing a circuit through a store', () => {
       for (const m of members) expect(m.stats().nextProbeAt).to.equal(Date.now() + WAIT);
     });
 
-    it('a prober that dies frees the lease when it expires, and another probes', async () => {
+    it('a prober that dies mid-probe frees the lease when it expires, and another probes', async () => {
       const [a, b] = await fleetOf(2);
       await trip(a!);
       clock.tick(WAIT);
-      await call(a!); // asks for the lease, then "dies": it never calls again
+      dependency.returns(new Promise(() => undefined));
+      void call(a!); // a probes, then "dies": its outcome never comes
       await settle();
-      expect(a!.state).to.equal('HALF_OPEN');
-      await call(b!); // refused: lease held
-      await settle();
-      expect(b!.state).to.equal('OPEN');
-      clock.tick(10_000); // the lease (probeLease default: 10 s in Redis; here the retryIn the store gave)
-      await call(b!);
-      await settle();
-      expect(b!.state).to.equal('HALF_OPEN');
-      expect(await b!.call(() => dependency())).to.equal('ok');
+      dependency.resolves('ok');
+      expect(((await call(b!)) as { retryAfter: number }).retryAfter, 'lease held').to.equal(0);
+      clock.tick(9_999);
+      expect(isCircuitBreakerOpenException(await call(b!))).to.equal(true);
+      clock.tick(1); // the lease (probeLease, 10 s) ends
+      expect(await call(b!)).to.equal('ok');
       await settle();
       expect(b!.state).to.equal('CLOSED');
+    });
+
+    describe('traffic that pauses', () => {
+      it('calls 15 s apart, a 30 s wait, a 10 s lease: the first call after the wait probes and closes', async () => {
+        const a = new CircuitBreaker({ name: 'payments-api', store, failureThreshold: 1, resetTimeout: 30_000 });
+        await settle();
+        dependency.rejects(new Error('down'));
+        await call(a);
+        dependency.resolves('ok');
+        const outcomes: unknown[] = [];
+        for (let i = 0; i < 4; i++) {
+          clock.tick(15_000);
+          outcomes.push(await call(a));
+          await settle();
+        }
+        expect(isCircuitBreakerOpenException(outcomes[0])).to.equal(true); // 15 s: still waiting
+        expect(outcomes.slice(1)).to.deep.equal(['ok', 'ok', 'ok']); // 30 s: probes and closes
+        expect(a.state).to.equal('CLOSED');
+      });
+
+      it('a member that gets one call after the wait and then no traffic does not stall the others', async () => {
+        const [a, b] = await fleetOf(2);
+        await trip(a!);
+        clock.tick(WAIT);
+        expect(await call(b!)).to.equal('ok'); // b's one call is the probe
+        await settle();
+        for (let i = 0; i < 10; i++) {
+          clock.tick(100);
+          expect(await call(a!)).to.equal('ok'); // a serves everything from then on
+        }
+      });
+
+      it('a burst after a quiet spell of minutes: one probe, then every call passes', async () => {
+        const [a, b] = await fleetOf(2);
+        await trip(a!);
+        clock.tick(5 * 60_000);
+        const calls = dependency.callCount;
+        const burst = [a, b, a, b].map((m) => call(m!));
+        const outcomes = await Promise.all(burst);
+        expect(dependency.callCount - calls).to.equal(1);
+        await settle();
+        expect(await Promise.all([call(a!), call(b!)])).to.deep.equal(['ok', 'ok']);
+        expect(outcomes.filter((outcome) => outcome === 'ok')).to.have.length(1);
+      });
     });
   });
 
@@ -210,10 +281,10 @@ describe('fleet: breakers sharing a circuit through a store', () => {
       const [a, b] = await fleetOf(2);
       await trip(a!);
       clock.tick(WAIT);
-      await call(b!); // b asks for the lease
-      await settle();
       const probe = deferred<string>();
-      const probing = b!.call(() => probe.promise); // b's probe is in flight
+      const probing = b!.call(() => probe.promise); // b is granted the lease; its probe is in flight
+      await settle();
+      expect(b!.state).to.equal('HALF_OPEN');
       a!.isolate(); // meanwhile an operator isolates the circuit from a
       await settle();
       expect(b!.state).to.equal('OPEN'); // b heard it, even mid-probe
@@ -226,38 +297,21 @@ describe('fleet: breakers sharing a circuit through a store', () => {
     });
   });
 
-  it('a lease granted but not used in time is asked for again, so two processes never probe at once', async () => {
-    const [a, b] = await fleetOf(2);
-    await trip(a!);
-    clock.tick(WAIT);
-    await call(a!); // a is granted the lease, but no call comes for 10 s
-    await settle();
-    expect(a!.state).to.equal('HALF_OPEN');
-    clock.tick(10_000);
-    await call(b!); // the lease expired: b is granted it
-    await settle();
-    const calls = dependency.callCount;
-    const hang = deferred<string>();
-    dependency.returns(hang.promise);
-    await Promise.race([call(b!), settle()]); // b probes
-    expect(dependency.callCount).to.equal(calls + 1);
-    expect(isCircuitBreakerOpenException(await call(a!))).to.equal(true); // a asks again instead of probing
-    expect(dependency.callCount).to.equal(calls + 1);
-    hang.resolve('ok');
-  });
-
-  it('a store that never answers a lease request: after a bounded wait the breaker probes alone', async () => {
+  it('a store that never answers a lease request: the asking call probes alone after a bounded wait, others are refused meanwhile', async () => {
     const [a] = await fleetOf(1);
     await trip(a!);
     clock.tick(WAIT);
     const hung = new Promise<never>(() => undefined);
     const membership = (a as unknown as { membership: { acquireProbe: () => Promise<never> } }).membership;
     membership.acquireProbe = () => hung;
-    expect(isCircuitBreakerOpenException(await call(a!))).to.equal(true); // asks, refused
-    clock.tick(999);
-    expect(isCircuitBreakerOpenException(await call(a!))).to.equal(true);
-    clock.tick(1);
-    expect(await call(a!)).to.equal('ok'); // decided alone
+    let outcome: unknown;
+    void call(a!).then((value) => (outcome = value)); // asks; no answer
+    await settle();
+    expect(((await call(a!)) as { retryAfter: number }).retryAfter, 'another call meanwhile').to.equal(0);
+    await clock.tickAsync(999);
+    expect(outcome).to.equal(undefined);
+    await clock.tickAsync(1);
+    expect(outcome, 'decided alone').to.equal('ok');
     expect(a!.state).to.equal('CLOSED');
   });
 

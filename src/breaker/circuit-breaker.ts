@@ -21,16 +21,21 @@ import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
 
+/** A call of this breaker waiting for the fleet's answer to its probe-lease request. */
+interface LeaseRequest {
+  /** The state the request was made in: an answer finding another state decides nothing. */
+  readonly waiting: BreakerState;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+/** Breakers waiting for a lease answer: rare and short, so kept off the breaker. */
+const leaseRequests = new WeakMap<object, LeaseRequest>();
 /**
- * Breakers waiting for the fleet's answer to a probe-lease request, with the
- * time they asked: rare and short, so kept off the breaker.
- */
-const leaseRequests = new WeakMap<object, number>();
-/**
- * How long a breaker waits for a store's answer to a lease request before it
- * decides alone: a store that hangs must not keep a circuit from probing.
+ * How long a call waits for a store's answer to a lease request before its
+ * breaker decides alone: a store that hangs must not keep a circuit from probing.
  */
 const LEASE_ANSWER_DEADLINE = 1_000;
+/** Breakers whose clock broke after creation, warned about once. */
+const warnedClocks = new WeakSet<object>();
 type AnyFunction = (this: unknown, ...args: any[]) => unknown;
 
 /**
@@ -135,7 +140,7 @@ export class CircuitBreaker<F = never> {
   /** @internal The decorator's entry point: `fn.apply(thisArg, args)` through the breaker. */
   execute(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     if (this.current !== CLOSED) {
-      const refusal = this.admit(thisArg, args);
+      const refusal = this.admit(fn, thisArg, args);
       if (refusal !== undefined) return refusal;
     }
     this.calls++;
@@ -205,10 +210,11 @@ export class CircuitBreaker<F = never> {
   }
 
   /**
-   * Decides a call that arrives while not CLOSED: undefined admits it,
-   * else the refusal to return.
+   * Decides a call that arrives while not CLOSED: undefined admits it, else
+   * what to return instead (a refusal, or the call's outcome once the fleet
+   * answered its request to probe).
    */
-  private admit(thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
+  private admit(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
     const state = this.current;
     switch (state.kind) {
       // Stryker disable next-line StringLiteral: admit() is called only when not CLOSED
@@ -224,18 +230,18 @@ export class CircuitBreaker<F = never> {
           return this.refuse(this.current.probeAt - now, thisArg, args);
         }
         if (now < state.probeAt) return this.refuse(state.probeAt - now, thisArg, args);
-        return this.probeDue(state, now, thisArg, args);
+        return this.probeDue(state, fn, thisArg, args);
       }
       case 'HALF_OPEN': {
-        if (state.probeInFlight) return this.refuse(0, thisArg, args);
+        // A probe in flight, here or anywhere in the fleet: its outcome comes soon, so retry at once.
+        if (state.probe === 'here') return this.refuse(0, thisArg, args);
         if (state.leaseUntil !== Infinity && this.now() >= state.leaseUntil) {
-          // The fleet's lease ran out before a call came: ask again, as when the wait ended.
-          const now = this.now();
-          return this.probeDue((this.current = { kind: 'OPEN', openedAt: now, probeAt: now }), now, thisArg, args);
+          // The lease ran out: ours unused, or the other member's holder went silent. Ask for it again.
+          return this.probeDue(state, fn, thisArg, args);
         }
+        if (state.probe === 'elsewhere') return this.refuse(0, thisArg, args);
         // The same period: an earlier probe whose error did not count decided nothing.
-        this.current = { kind: 'HALF_OPEN', probeInFlight: true, leaseUntil: state.leaseUntil };
-        if (state.leaseUntil === Infinity) this.current = PROBING;
+        this.current = state.leaseUntil === Infinity ? PROBING : { kind: 'HALF_OPEN', probe: 'here', leaseUntil: state.leaseUntil };
         return undefined;
       }
       case 'ISOLATED':
@@ -247,20 +253,15 @@ export class CircuitBreaker<F = never> {
   }
 
   /**
-   * The wait is over: this call probes, unless a fleet store is reachable,
-   * which grants one process the probe (a lease). Then this call is refused
-   * while the lease is asked for, and a call after the grant probes.
+   * The wait is over: this call probes. With a reachable fleet store, the
+   * call first asks it for the fleet's one probe (a lease, held by this call)
+   * and goes on as the answer says; other calls here are refused meanwhile.
    */
-  private probeDue(state: BreakerState, now: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
+  private probeDue(waiting: BreakerState, fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
     const membership = this.membership;
     if (membership !== undefined && membership.available) {
-      const askedAt = leaseRequests.get(this);
-      if (askedAt === undefined) {
-        this.requestProbeLease(membership, state, now);
-        return this.refuse(0, thisArg, args);
-      }
-      if (now - askedAt < LEASE_ANSWER_DEADLINE) return this.refuse(0, thisArg, args);
-      leaseRequests.delete(this); // the store did not answer in time: decide alone (its late answer is ignored)
+      if (leaseRequests.has(this)) return this.refuse(0, thisArg, args); // another call here is asking
+      return this.askToProbe(membership, waiting, fn, thisArg, args);
     }
     this.transition(PROBING, 'reset-timeout');
     return undefined;
@@ -386,9 +387,9 @@ export class CircuitBreaker<F = never> {
       this.ignored++;
       const state = this.current;
       if (period !== this.period) this.lateOutcomes++;
-      else if (state.kind === 'HALF_OPEN' && state.probeInFlight) {
+      else if (state.kind === 'HALF_OPEN' && state.probe === 'here') {
         // The probe decided nothing: the next call probes (under the same lease, if any).
-        this.current = state === PROBING ? PROBE_DUE : { kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: state.leaseUntil };
+        this.current = state === PROBING ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil: state.leaseUntil };
       }
       return false;
     }
@@ -515,27 +516,54 @@ export class CircuitBreaker<F = never> {
     if (membership !== undefined && membership.available) tell(membership).catch(() => undefined);
   }
 
-  private requestProbeLease(membership: CircuitStoreMembership, waiting: BreakerState, now: number): void {
-    leaseRequests.set(this, now);
+  /**
+   * Asks the fleet for the probe lease on behalf of one call, which then runs
+   * as whatever the answer made of the circuit: the probe (granted), a refusal
+   * (another member probes, or the fleet's wait is not over), a CLOSED call.
+   * A store that fails or does not answer within LEASE_ANSWER_DEADLINE lets
+   * this breaker probe alone. The lease is asked for only by a call about to
+   * probe, so no process holds it without probing.
+   */
+  private askToProbe(
+    membership: CircuitStoreMembership,
+    waiting: BreakerState,
+    fn: AnyFunction,
+    thisArg: unknown,
+    args: ArrayLike<unknown>,
+  ): Promise<unknown> {
     const lease = this.options.timeout === undefined ? 0 : this.options.timeout * 2;
-    membership.acquireProbe(lease).then(
-      (answer: ProbeLease) => {
-        if (this.current !== waiting) return; // decided meanwhile (or alone, past the deadline)
+    const request: LeaseRequest = { waiting, timer: undefined };
+    leaseRequests.set(this, request);
+    return new Promise<unknown>((resolve) => {
+      const answered = (decide: () => void): void => {
+        if (leaseRequests.get(this) !== request) return; // the deadline came first: decided already
         leaseRequests.delete(this);
-        if (answer.granted) {
-          this.transition({ kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: this.now() + answer.lease }, 'reset-timeout');
-        } else {
-          // Stryker disable next-line StringLiteral: applyFleet tells only 'sync' apart
-          this.applyFleet(answer.fleet.state === 'OPEN' ? { state: 'OPEN', remaining: answer.retryIn } : answer.fleet, 'event');
-        }
-      },
-      () => {
-        // The store failed: decide alone, as without one.
-        if (this.current !== waiting) return;
-        leaseRequests.delete(this);
-        this.transition(PROBE_DUE, 'reset-timeout');
-      },
-    );
+        clearTimeout(request.timer);
+        if (this.current === waiting) decide(); // else decided meanwhile (a push, an operator): the call follows that
+        resolve(this.execute(fn, thisArg, args));
+      };
+      const alone = (): void => this.transition(PROBE_DUE, 'reset-timeout');
+      // A caller awaits this call: like any timer a caller awaits, it keeps the process alive, for at most the deadline.
+      request.timer = setTimeout(() => answered(alone), LEASE_ANSWER_DEADLINE);
+      membership.acquireProbe(lease).then(
+        (answer) => answered(() => this.adoptLeaseAnswer(answer)),
+        () => answered(alone),
+      );
+    });
+  }
+
+  private adoptLeaseAnswer(answer: ProbeLease): void {
+    if (answer.granted) {
+      this.transition({ kind: 'HALF_OPEN', probe: 'due', leaseUntil: this.now() + answer.lease }, 'reset-timeout');
+      return;
+    }
+    const fleet = answer.fleet;
+    if (fleet.state === 'OPEN' && fleet.remaining === 0) {
+      // Another member holds the lease and probes: refuse until its outcome is pushed, or its lease runs out.
+      this.transition({ kind: 'HALF_OPEN', probe: 'elsewhere', leaseUntil: this.now() + Math.max(1, answer.retryIn) }, 'store');
+      return;
+    }
+    this.applyFleet(fleet, 'event');
   }
 
   /** A fleet state pushed or read from the store. */
@@ -543,7 +571,7 @@ export class CircuitBreaker<F = never> {
     const state = this.current;
     if (state === DISABLED) return; // a disabled breaker passes every call through, whatever the fleet says
     // Our own probe's outcome will tell the fleet; only an operator's isolation overrides it.
-    if (state.kind === 'HALF_OPEN' && state.probeInFlight && fleet.state !== 'ISOLATED') return;
+    if (state.kind === 'HALF_OPEN' && state.probe === 'here' && fleet.state !== 'ISOLATED') return;
     switch (fleet.state) {
       case 'CLOSED':
         if (state.kind === 'CLOSED') return;
@@ -670,7 +698,25 @@ export class CircuitBreaker<F = never> {
 
   private now(): number {
     const clock = this.options.clock;
-    return clock === undefined ? Date.now() : clock();
+    if (clock === undefined) return Date.now();
+    // The clock is read in promise reactions too: a broken reading must not throw from there (an uncaught rejection).
+    let time: unknown;
+    try {
+      time = clock();
+    } catch (error) {
+      return this.badClock(error);
+    }
+    return typeof time === 'number' && Number.isFinite(time) ? time : this.badClock(time);
+  }
+
+  /** A clock that passed the check at creation broke later: warn once, and read Date.now() instead. */
+  private badClock(reading: unknown): number {
+    if (!warnedClocks.has(this)) {
+      warnedClocks.add(this);
+      const got = reading instanceof Error ? `threw ${reading.message}` : `returned ${describe(reading)}`;
+      process.emitWarning(`circuit breaker "${this.name}": clock ${got}; using Date.now() instead`, { code: 'CIRCUIT_BREAKER_CLOCK' });
+    }
+    return Date.now();
   }
 
   // ---- manual control -------------------------------------------------------

@@ -18,10 +18,12 @@ export type BreakerState =
   | {
       readonly kind: 'HALF_OPEN';
       /**
-       * False before the probe starts: after the fleet granted this process
-       * the lease, or after a probe whose error `isFailure` did not count.
+       * `'due'`: the next call probes (after this process was granted the
+       * fleet's lease, or after a probe whose error `isFailure` did not count).
+       * `'here'`: this process's probe is in flight. `'elsewhere'`: another
+       * member of the fleet holds the lease and probes; its outcome is pushed.
        */
-      readonly probeInFlight: boolean;
+      readonly probe: 'due' | 'here' | 'elsewhere';
       /** Clock time the fleet's probe lease ends (`Infinity` without a store). */
       readonly leaseUntil: number;
     }
@@ -32,9 +34,9 @@ export const CLOSED: BreakerState = Object.freeze({ kind: 'CLOSED' });
 export const ISOLATED: BreakerState = Object.freeze({ kind: 'ISOLATED' });
 export const DISABLED: BreakerState = Object.freeze({ kind: 'DISABLED' });
 /** A probe in flight, decided by this process alone. */
-export const PROBING: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probeInFlight: true, leaseUntil: Infinity });
+export const PROBING: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probe: 'here', leaseUntil: Infinity });
 /** The next call probes (this process alone). */
-export const PROBE_DUE: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probeInFlight: false, leaseUntil: Infinity });
+export const PROBE_DUE: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probe: 'due', leaseUntil: Infinity });
 
 /** The public name of an internal state. */
 export function publicState(state: BreakerState): CircuitState {
