@@ -50,7 +50,7 @@ describe('decorator and registry: bad input', () => {
     it('names the missing method on an object without a class, a class without a name, and by a symbol without description', () => {
       expect(() => getCircuitBreaker(Object.create(null) as object, 'get')).to.throw(TypeError, '<anonymous>#get is not a method');
       const anonymous = (() => class {})();
-      expect(() => getCircuitBreaker(anonymous, 'get')).to.throw(TypeError, '<anonymous>.get is not a method');
+      expect(() => getCircuitBreaker(anonymous as object, 'get')).to.throw(TypeError, '<anonymous>.get is not a method');
       expect(() => getCircuitBreaker({}, Symbol())).to.throw(TypeError, 'Object#[] is not a method');
       expect(() => getCircuitBreaker({}, Symbol('load'))).to.throw(TypeError, 'Object#[load] is not a method');
     });

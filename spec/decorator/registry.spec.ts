@@ -67,7 +67,7 @@ describe('breaker registry', () => {
     });
 
     it('throws TypeError for a missing method', () => {
-      expect(() => getCircuitBreaker(new Base(), 'missing')).to.throw(TypeError, 'Base#missing is not a method');
+      expect(() => getCircuitBreaker(new Base() as object, 'missing')).to.throw(TypeError, 'Base#missing is not a method');
     });
 
     it('throws TypeError for a target that is not an object', () => {

@@ -135,6 +135,54 @@ export function decoratedMethodsKeepTheirTypes(cache: UserCache): void {
   void cache.get(42);
 }
 
+// ---- getCircuitBreaker: the method by the target's keys ----------------------
+
+export class Report {
+  readonly prefix: string = 'report:';
+  @CircuitBreaker()
+  async render(): Promise<string> {
+    return this.prefix;
+  }
+
+  own(): CircuitBreaker<unknown> {
+    // `this` is generic: its class's methods are known all the same.
+    getCircuitBreaker(this, 'render');
+    // @ts-expect-error a misspelt method on `this`
+    getCircuitBreaker(this, 'rendr');
+    return getCircuitBreaker(this, 'own');
+  }
+}
+
+export function lookupIsTypedByTheTarget(cache: UserCache, held: object, loose: any, generic: <T extends UserCache>(t: T) => T): void {
+  expectType<CircuitBreaker<unknown>>()(getCircuitBreaker(cache, 'get'));
+  getCircuitBreaker(UserCache.prototype, 'set');
+  getCircuitBreaker(UserCache, 'ping'); // a static method
+  getCircuitBreaker(UserCache, 'get'); // a class, for its instances' method
+  getCircuitBreaker(generic(cache), 'del');
+  for (const method of ['get', 'set', 'del'] as const) getCircuitBreaker(cache, method);
+
+  // @ts-expect-error a misspelt method on an instance
+  getCircuitBreaker(cache, 'gte');
+  // @ts-expect-error a misspelt method on a prototype
+  getCircuitBreaker(UserCache.prototype, 'gte');
+  // @ts-expect-error a misspelt method on a class
+  getCircuitBreaker(UserCache, 'gte');
+  // @ts-expect-error a static method is not an instance's
+  getCircuitBreaker(cache, 'ping');
+  // @ts-expect-error a field is not a method
+  getCircuitBreaker(new Report(), 'prefix');
+  // @ts-expect-error what a class has that is no method
+  getCircuitBreaker(UserCache, 'prototype');
+  // @ts-expect-error any string is not known to be a method
+  getCircuitBreaker(cache, String('get'));
+
+  // A target whose type says nothing of its methods takes any name, checked when called.
+  getCircuitBreaker(held, 'whatever');
+  getCircuitBreaker(held, Symbol('whatever'));
+  getCircuitBreaker(loose, 'whatever');
+  getCircuitBreaker({}, 'whatever');
+}
+
 export class Misuse {
   // @ts-expect-error a decorated method must return a promise: the decorator never makes a sync method async
   @CircuitBreaker()

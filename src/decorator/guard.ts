@@ -1,5 +1,6 @@
 import { CircuitBreaker } from '../breaker/circuit-breaker';
 import type { ResolvedOptions } from '../breaker/options';
+import { describe } from '../events/listeners';
 import { keyName, methodName, registerBreaker, rememberGuarded, type GuardedMethod } from './registry';
 
 /** Breaker scopes of a decorated method. */
@@ -23,33 +24,32 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
  * Replaces `original` with a guarded function that keeps its name, length,
  * own properties and reflect-metadata (decorators applied before this one,
  * such as a NestJS route, still find what they attached).
+ *
+ * `bindOnCall`, for a decorator mode that learns the class late (standard), is
+ * called with `this` by a call made before the method is bound: an instance made
+ * without its constructor (`Object.create(Class.prototype)`) never ran the
+ * initializer that binds it.
  */
 export function guard(
   plan: DecoratorPlan,
   original: Method,
   key: string | symbol,
   isStatic: boolean,
+  bindOnCall?: (instance: object) => void,
 ): { readonly guarded: Method; readonly method: GuardedMethod } {
   let method: GuardedMethod;
   let guarded: Method;
   if (plan.kind === 'shared' || plan.scope === 'method') {
     const shared = plan.kind === 'shared';
     const breaker: CircuitBreaker<unknown> = shared ? plan.breaker : new CircuitBreaker(plan.options);
-    method = new MethodScope(key, isStatic, breaker, shared || plan.named, shared ? undefined : plan.resolve);
-    // The hot path: one closure over the breaker, no lookup; while CLOSED, the method is applied from this
-    // frame, where `original.apply(this, arguments)` makes no arguments object.
-    guarded = function (this: unknown) {
-      if (!breaker.enterClosed()) return breaker.execute(original, this, arguments);
-      let result: unknown;
-      try {
-        result = original.apply(this, arguments as unknown as unknown[]);
-      } catch (error) {
-        return breaker.thrown(error);
-      }
-      return breaker.observe(result);
-    };
+    const scope = new MethodScope(key, isStatic, breaker, shared || plan.named, shared ? undefined : plan.resolve);
+    method = scope;
+    // A static method's `this` is its class, or whatever it was called with: nothing to check.
+    if (isStatic) guarded = unchecked(breaker, original);
+    else if (bindOnCall === undefined) guarded = checked(scope, breaker, original);
+    else guarded = checkedBindingOnCall(scope, breaker, original, bindOnCall);
   } else {
-    const perInstance = new InstanceScope(key, isStatic, plan.options, plan.named, plan.resolve);
+    const perInstance = new InstanceScope(key, isStatic, plan.options, plan.named, plan.resolve, bindOnCall);
     method = perInstance;
     guarded = function (this: unknown) {
       if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
@@ -64,6 +64,62 @@ export function guard(
   return { guarded, method };
 }
 
+// The hot path, one wrapper per kind of method so that each does only what its kind needs: one closure over
+// the breaker, no lookup; while CLOSED, the method is applied from the wrapper's frame, where
+// `original.apply(this, arguments)` makes no arguments object.
+
+function unchecked(breaker: CircuitBreaker<unknown>, original: Method): Method {
+  return function (this: unknown) {
+    if (!breaker.enterClosed()) return breaker.execute(original, this, arguments);
+    let result: unknown;
+    try {
+      result = original.apply(this, arguments as unknown as unknown[]);
+    } catch (error) {
+      return breaker.thrown(error);
+    }
+    return breaker.observe(result);
+  };
+}
+
+/**
+ * An instance method: a call without an instance (`ids.map(cache.get)`) is the caller's mistake, not the
+ * dependency's, so it is refused before the breaker sees it: it must not open the circuit every caller shares.
+ */
+function checked(scope: MethodScope, breaker: CircuitBreaker<unknown>, original: Method): Method {
+  return function (this: unknown) {
+    if (typeof this !== 'object' ? typeof this !== 'function' : this === null) return scope.detached(this);
+    if (!breaker.enterClosed()) return breaker.execute(original, this, arguments);
+    let result: unknown;
+    try {
+      result = original.apply(this, arguments as unknown as unknown[]);
+    } catch (error) {
+      return breaker.thrown(error);
+    }
+    return breaker.observe(result);
+  };
+}
+
+/** As `checked`, and binds the method on a call that comes before its class is known (one field test once bound). */
+function checkedBindingOnCall(
+  scope: MethodScope,
+  breaker: CircuitBreaker<unknown>,
+  original: Method,
+  bindOnCall: (instance: object) => void,
+): Method {
+  return function (this: unknown) {
+    if (typeof this !== 'object' ? typeof this !== 'function' : this === null) return scope.detached(this);
+    if (!scope.bound) bindOnCall(this as object);
+    if (!breaker.enterClosed()) return breaker.execute(original, this, arguments);
+    let result: unknown;
+    try {
+      result = original.apply(this, arguments as unknown as unknown[]);
+    } catch (error) {
+      return breaker.thrown(error);
+    }
+    return breaker.observe(result);
+  };
+}
+
 /** The name the breaker has until its class is known (standard decorators learn it late). */
 // Stryker disable next-line BlockStatement: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind()
 function provisionalName(key: string | symbol, isStatic: boolean): string {
@@ -74,7 +130,10 @@ function provisionalName(key: string | symbol, isStatic: boolean): string {
 class MethodScope implements GuardedMethod {
   // Stryker disable next-line StringLiteral: read only as `scope === 'instance'`
   readonly scope = 'method';
-  private bound = false;
+  /** Read by the wrapper that binds on a call (standard decorators): false until the class is known. */
+  bound = false;
+  /** `Class#method` once bound, for the error of a call made without an instance. */
+  private label: string;
 
   constructor(
     readonly key: string | symbol,
@@ -84,6 +143,7 @@ class MethodScope implements GuardedMethod {
     /** Undefined for a shared breaker: its owner configured it. */
     private readonly resolve: (() => ResolvedOptions) | undefined,
   ) {
+    this.label = provisionalName(key, isStatic);
     // Stryker disable BlockStatement,CallExpression: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind(), and joins its fleet there at once too
     if (!named) breaker.rename(provisionalName(key, isStatic));
     // Named by its options (or shared, named by its owner): a breaker with a store joins its fleet at once.
@@ -106,10 +166,22 @@ class MethodScope implements GuardedMethod {
   bind(owner: object): void {
     if (this.bound) return;
     this.bound = true;
-    if (!this.named) this.breaker.rename(methodName(owner, this.key));
+    this.label = methodName(owner, this.key);
+    if (!this.named) this.breaker.rename(this.label);
     registerBreaker(owner, this.key, this);
     // Named now: a breaker with a store joins its fleet circuit under `Class#method`.
     this.breaker.joinFleet();
+  }
+
+  /** The rejection of a call whose `this` is no instance; the method is not invoked and nothing is counted. */
+  detached(self: unknown): Promise<never> {
+    const member = typeof this.key === 'string' ? `instance.${this.key}` : `instance${keyName(this.key)}`;
+    return Promise.reject(
+      new TypeError(
+        `${this.label} was called without an instance (this is ${describe(self)}): ` +
+          `call it on one, as ${member}(...); a method passed on alone (ids.map(${member})) has no instance`,
+      ),
+    );
   }
 
   breakers(): Iterable<CircuitBreaker<unknown>> {
@@ -134,6 +206,8 @@ class InstanceScope implements GuardedMethod {
     private options: ResolvedOptions,
     private readonly named: boolean,
     private readonly resolve: () => ResolvedOptions,
+    /** See guard(): binds the method when an instance made without its constructor gets its breaker. */
+    private readonly bindOnCall: ((instance: object) => void) | undefined,
   ) {
     this.name = named ? options.name : provisionalName(key, isStatic);
   }
@@ -146,6 +220,8 @@ class InstanceScope implements GuardedMethod {
   breakerFor(instance: object): CircuitBreaker<unknown> {
     let breaker = this.byInstance.get(instance);
     if (breaker === undefined) {
+      // Once per instance, not per call: only a new instance's first call can find the method unbound.
+      if (!this.bound && this.bindOnCall !== undefined) this.bindOnCall(instance);
       breaker = new CircuitBreaker({ ...this.options, name: this.name });
       this.byInstance.set(instance, breaker);
       // Compaction bounds the memory of dead refs only: listing skips them anyway, so when it runs never shows.

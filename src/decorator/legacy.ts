@@ -25,8 +25,7 @@ export function decorateLegacy(
   if (typeof descriptor.value !== 'function') {
     throw new TypeError(`@CircuitBreaker() decorates methods only; ${where} is not a function`);
   }
-  // isStatic only picks the provisional name's separator, which bind() below replaces at once.
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: see above
+  // A static method is decorated on its class, an instance method on the prototype.
   const { guarded, method } = guard(plan, descriptor.value, key, typeof target === 'function');
   // The class is known now: name the breaker and register it at once.
   method.bind(target);

@@ -71,13 +71,30 @@ export function findOwner(instance: object, key: string | symbol, fn: Function):
   return undefined;
 }
 
+/** A method, as `getCircuitBreaker` asks for one by name. */
+type AnyMethod = (...args: any[]) => unknown;
+/** An object with a method `K`. */
+type WithMethod<K extends string | symbol> = { readonly [P in K]: AnyMethod };
 /**
- * The breaker guarding `methodName`, looked up on an instance, a prototype,
- * or a class (for a static method). With `scope: 'instance'`, pass an instance.
+ * What has a method `K` to look a breaker up on: an instance or prototype with
+ * that method, or a class with a static method or instance method of that name.
+ * Written as a constraint on the target (not as the keys of its type) so that a
+ * generic target, `this` in a class, still type-checks with its known methods.
+ */
+export type CircuitBreakerTarget<K extends string | symbol> = WithMethod<K> | (abstract new (...args: any) => WithMethod<K>);
+
+/**
+ * The breaker guarding `key`, looked up on an instance, a prototype, or a
+ * class: its static method of that name, else its instances' method. With
+ * `scope: 'instance'`, pass an instance. A misspelt method does not compile;
+ * a target typed only as `object` (or `any`) takes any name.
  *
  * @throws TypeError when there is no such method, or it is not decorated with `@CircuitBreaker`
  * @example getCircuitBreaker(cache, 'get').state
  */
+export function getCircuitBreaker<K extends string | symbol>(target: CircuitBreakerTarget<K>, key: K): CircuitBreaker<unknown>;
+/** A target whose type says nothing of its methods (`object`): checked when called. */
+export function getCircuitBreaker<T extends object>(target: object extends T ? T : never, key: string | symbol): CircuitBreaker<unknown>;
 export function getCircuitBreaker(target: object, key: string | symbol): CircuitBreaker<unknown> {
   if ((typeof target !== 'object' && typeof target !== 'function') || target === null) {
     throw new TypeError(`getCircuitBreaker needs an instance, prototype or class, got ${target === null ? 'null' : typeof target}`);
@@ -85,13 +102,31 @@ export function getCircuitBreaker(target: object, key: string | symbol): Circuit
   if (typeof key !== 'string' && typeof key !== 'symbol') {
     throw new TypeError(`getCircuitBreaker needs a method name, got ${typeof key}`);
   }
-  const method = lookup(target, key);
-  if (method.scope === 'instance' && (typeof target === 'function' || findOwner(target, key, (target as Record<string | symbol, Function>)[key]!) === target)) {
+  const holder = typeof target === 'function' ? classHolder(target, key) : target;
+  const method = lookup(holder, key);
+  if (method.scope === 'instance' && (typeof holder === 'function' || findOwner(holder, key, (holder as Record<string | symbol, Function>)[key]!) === holder)) {
     throw new TypeError(
-      `${methodName(target, key)} has one breaker per instance (scope 'instance'): pass an instance to getCircuitBreaker`,
+      `${methodName(holder, key)} has one breaker per instance (scope 'instance'): pass an instance to getCircuitBreaker`,
     );
   }
-  return method.breakerFor(target);
+  return method.breakerFor(holder);
+}
+
+/**
+ * Where a class's method `key` is: the class for a static method, else its
+ * prototype when its instances have that method (`getCircuitBreaker(UserCache, 'get')`).
+ * What every function inherits (`call`, `bind`, `toString`) is no static method.
+ */
+function classHolder(target: Function, key: string | symbol): object {
+  const value = (target as unknown as Record<string | symbol, unknown>)[key];
+  const owner = ownerOf(target, key);
+  if (typeof value === 'function' && owner !== Function.prototype && owner !== Object.prototype) return target;
+  const prototype: unknown = target.prototype;
+  if (typeof prototype !== 'object' || prototype === null) return target;
+  if (typeof (prototype as Record<string | symbol, unknown>)[key] === 'function') return prototype;
+  // What every function has, found on the class: lookup() says it is not decorated.
+  if (typeof value === 'function') return target;
+  throw new TypeError(`${methodName(target, key)} is not a method, nor is ${methodName(prototype, key)}`);
 }
 
 function lookup(target: object, key: string | symbol): GuardedMethod {
@@ -126,7 +161,8 @@ function ownerOf(target: object, key: string | symbol): object | undefined {
  * Every breaker made by `@CircuitBreaker` (one per decorated method; with
  * `scope: 'instance'`, one per instance made so far), for health endpoints.
  * With standard decorators, a method's breaker is listed once its class is
- * known: after the first instance is made (or a `getCircuitBreaker` lookup).
+ * known: after the first instance is made, the first call of an instance made
+ * without its constructor, or a `getCircuitBreaker` lookup.
  */
 export function listCircuitBreakers(): CircuitBreaker<unknown>[] {
   const all = new Set<CircuitBreaker<unknown>>(); // a breaker shared by several methods is listed once

@@ -7,7 +7,8 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
  * `@CircuitBreaker()` as a TC39 standard decorator (TypeScript 5+ without
  * `experimentalDecorators`). The class is not known while its methods are
  * decorated, so the breaker is named and registered by an initializer, when
- * the class (static) or its first instance is made, or by the first lookup.
+ * the class (static) or its first instance is made, by the first call of an
+ * instance made without its constructor, or by the first lookup.
  *
  * @throws TypeError for anything but a method: a getter, setter, field, auto-accessor or class
  */
@@ -19,7 +20,14 @@ export function decorateStandard(plan: DecoratorPlan, value: unknown, context: D
     throw new TypeError(`@CircuitBreaker() decorates methods only; ${name} is ${what}`);
   }
   const key = context.name;
-  const { guarded, method } = guard(plan, value as Method, key, context.static);
+  // A static method is bound when its class is defined (static initializers run then); an instance method only
+  // when an instance is constructed, which an instance made by Object.create (an ORM, a deserialiser) never is.
+  const { guarded, method } = guard(plan, value as Method, key, context.static, context.static ? undefined : bindFrom);
+  function bindFrom(instance: object): void {
+    // A `this` whose prototype chain does not hold the method (a call with a foreign `this`) says nothing of the class.
+    const owner = findOwner(instance, key, guarded);
+    if (owner !== undefined) method.bind(owner);
+  }
   let bound = false;
   context.addInitializer(function (this: unknown) {
     // Runs for every instance: only the first does work. (bind() is idempotent, so without the flag only
