@@ -148,6 +148,8 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly commandTimeoutMs: number;
   /** Redis's clock (TIME, ms) minus `performance.now()`, measured on each connect; undefined: not known. */
   private redisClockOffset: number | undefined;
+  /** Pending ready() calls, answered `false` by close() rather than held until their timeout. */
+  private readonly readyWaiters = new Set<(ready: boolean) => void>();
 
   constructor(options: RedisCircuitStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisCircuitStore needs { url } or { client }');
@@ -292,11 +294,58 @@ export class RedisCircuitStore implements CircuitStore {
     return !this.closed && !this.degraded && this.client.status === 'ready';
   }
 
-  /** Resolves once both connections are ready (for start-up ordering; breakers do not need it). */
-  async ready(): Promise<void> {
-    const wait = (redis: Redis) =>
-      redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-    await Promise.all([wait(this.client), wait(this.subscriber)]);
+  /**
+   * Whether both connections (commands and pub/sub) become ready within
+   * `timeoutMs`, for start-up ordering: breakers do not need it, they run
+   * alone until Redis answers and catch up then.
+   *
+   * Settles within the bound whatever Redis does: `true` as soon as both are
+   * ready, `false` when they are not by then (Redis down, refusing, or hung),
+   * or at once when the store is closed (also while waiting). It never
+   * rejects for an outage, and leaves no timer or listener behind once settled.
+   *
+   * @param timeoutMs - how long to wait; by default the client's `connectTimeout`
+   *   (with `url`, `Math.max(1000, commandTimeout)` unless `redisOptions` sets it;
+   *   ioredis's 10 s for a `client` of yours that does not)
+   * @returns a promise of `true` (both ready) or `false` (not within `timeoutMs`)
+   * @throws RangeError (as a rejection) when `timeoutMs` is not a finite number >= 0
+   *
+   * @example
+   * if (!(await store.ready())) logger.warn('Redis not ready: breakers start alone');
+   */
+  ready(timeoutMs: number = this.connectTimeoutMs()): Promise<boolean> {
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(new RangeError(`ready() timeout must be a finite number of milliseconds >= 0, got ${String(timeoutMs)}`));
+    }
+    const bothReady = () => this.client.status === 'ready' && this.subscriber.status === 'ready';
+    if (this.closed) return Promise.resolve(false);
+    if (bothReady()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const check = (): void => {
+        if (bothReady()) settle(true);
+      };
+      const settle = (ready: boolean): void => {
+        clearTimeout(timer);
+        this.client.off('ready', check);
+        this.subscriber.off('ready', check);
+        this.readyWaiters.delete(settle);
+        resolve(ready);
+      };
+      // Not unref'd: an app awaiting ready() with nothing else alive must still get its answer.
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.client.on('ready', check);
+      this.subscriber.on('ready', check);
+      this.readyWaiters.add(settle);
+    });
+  }
+
+  /**
+   * ioredis's connectTimeout bounds one connection attempt, which is what ready() waits for;
+   * it is 0 or unset only when the user disabled it, and then the store's own default applies.
+   */
+  private connectTimeoutMs(): number {
+    const configured = this.client.options.connectTimeout;
+    return typeof configured === 'number' && configured > 0 ? configured : Math.max(1000, this.commandTimeoutMs);
   }
 
   /** Ends every connection the store made (not a `client` you passed in). Breakers go on alone. */
@@ -304,6 +353,7 @@ export class RedisCircuitStore implements CircuitStore {
     if (this.closed) return;
     this.closed = true;
     if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
+    for (const settle of [...this.readyWaiters]) settle(false);
     this.subscriber.disconnect();
     if (this.ownsClient) {
       // QUIT lets Redis close the connection gracefully, but only a Redis that answers can: else end it now.
