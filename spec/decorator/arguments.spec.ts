@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { CircuitBreaker, InMemoryCircuitStore, getCircuitBreaker, setCircuitBreakerDefaults } from '../../src';
+import { untyped } from '../support/decorators';
 
 const decoratorFactory = CircuitBreaker as unknown as (...args: unknown[]) => unknown;
 
@@ -33,6 +34,44 @@ describe('decorator arguments', () => {
     expect(() => decoratorFactory({}, Symbol('load'), descriptor)).to.throw(TypeError, '@CircuitBreaker must be called');
     expect(() => decoratorFactory({}, 'load', descriptor)).to.throw(TypeError, '@CircuitBreaker must be called');
     expect(() => decoratorFactory(method, { kind: 'method', name: 'load' })).to.throw(TypeError, '@CircuitBreaker must be called');
+  });
+
+  describe('misuses refused when the class is defined, in either decorator mode', () => {
+    const defineWith = (decorator: unknown) => () => {
+      class Svc {
+        @untyped(decorator)
+        async get(): Promise<string> {
+          return 'ok';
+        }
+      }
+      return Svc;
+    };
+
+    it("@CircuitBreaker('5', '30000') (process.env values) names failureThreshold and the string", () => {
+      expect(defineWith(decoratorFactory)).to.throw(TypeError, '@CircuitBreaker must be called');
+      expect(() => defineWith(decoratorFactory('5', '30000'))).to.throw(TypeError, /^failureThreshold must be a number, got string "5"$/);
+    });
+
+    it('@CircuitBreaker(5, 30_000, { name }) names the third argument instead of dropping the name', () => {
+      expect(() => defineWith(decoratorFactory(5, 30_000, { name: 'payments-api' }))).to.throw(
+        TypeError,
+        "@CircuitBreaker takes (options), (breaker) or (failureThreshold, resetTimeout), got an argument 3 (object): give every option in one options object, e.g. @CircuitBreaker({ failureThreshold: 5, resetTimeout: 30_000, name: 'payments-api' })",
+      );
+    });
+
+    it('@CircuitBreaker(breaker, undefined, extra) names the extra argument', () => {
+      const shared = new CircuitBreaker({ name: 'redis' });
+      expect(() => defineWith(decoratorFactory(shared, undefined, { name: 'x' }))).to.throw(TypeError, 'got an argument 3 (object)');
+      expect(defineWith(decoratorFactory(shared, undefined, undefined))).to.not.throw();
+    });
+
+    it('@CircuitBreaker(new Map(...)) is refused, not read as the defaults', () => {
+      expect(() => defineWith(decoratorFactory(new Map([['failureThreshold', 1]])))).to.throw(TypeError, 'circuit breaker options must be a plain object of options, got a Map');
+    });
+
+    it('@CircuitBreaker({ name: "  " }) is refused', () => {
+      expect(() => defineWith(decoratorFactory({ name: '  ' }))).to.throw(RangeError, 'name must not be blank, got string "  "');
+    });
   });
 
   describe('setCircuitBreakerDefaults', () => {

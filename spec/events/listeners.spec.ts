@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, CircuitBreakerOpenException } from '../../src';
 import { fail, ok, openTheCircuit, rejectionOf } from '../support/helpers';
+import { uncaughtDuring } from './uncaught';
 
 describe('CircuitBreaker typed events', () => {
   let clock: sinon.SinonFakeTimers;
@@ -117,12 +118,6 @@ describe('CircuitBreaker typed events', () => {
   });
 
   describe('a listener that throws', () => {
-    let nextTick: sinon.SinonStub;
-    beforeEach(() => {
-      nextTick = sinon.stub(process, 'nextTick');
-    });
-    afterEach(() => nextTick.restore());
-
     it('corrupts nothing: the transition completes, other listeners run, the call\'s outcome is unchanged', async () => {
       const bug = new Error('listener bug');
       breaker.onOpen(() => {
@@ -134,29 +129,46 @@ describe('CircuitBreaker typed events', () => {
         throw 'also a bug';
       });
       const error = new Error('down');
-      await rejectionOf(breaker.call(fail));
-      expect(await rejectionOf(breaker.call(() => Promise.reject(error)))).to.equal(error);
-      nextTick.restore();
-
-      expect(breaker.state).to.equal('OPEN');
-      expect(after.calledOnce).to.equal(true);
-      expect(await rejectionOf(breaker.call(ok))).to.be.instanceOf(CircuitBreakerOpenException);
-      expect(breaker.stats()).to.include({ opened: 1, failures: 2 });
-      clock.tick(1_000);
-      expect(await breaker.call(ok)).to.equal('ok');
-      expect(breaker.state).to.equal('CLOSED');
+      const uncaught = await uncaughtDuring(async () => {
+        await rejectionOf(breaker.call(fail));
+        expect(await rejectionOf(breaker.call(() => Promise.reject(error)))).to.equal(error);
+        expect(breaker.state).to.equal('OPEN');
+        expect(after.calledOnce).to.equal(true);
+        expect(await rejectionOf(breaker.call(ok))).to.be.instanceOf(CircuitBreakerOpenException);
+        expect(breaker.stats()).to.include({ opened: 1, failures: 2 });
+        clock.tick(1_000);
+        expect(await breaker.call(ok)).to.equal('ok');
+        expect(breaker.state).to.equal('CLOSED');
+      });
+      // onOpen once; onStateChange on opening, the probe and closing.
+      expect(uncaught).to.have.members([bug, 'also a bug', 'also a bug', 'also a bug']);
     });
 
-    it('is re-raised, unchanged, on process.nextTick', async () => {
+    it('is re-raised, unchanged and once, on a later tick, not out of the call', async () => {
       const bug = new Error('listener bug');
       breaker.onFailure(() => {
         throw bug;
       });
-      await rejectionOf(breaker.call(fail));
-      nextTick.restore();
-      expect(nextTick.calledOnce).to.equal(true);
-      const rethrow = nextTick.firstCall.args[0] as () => void;
-      expect(rethrow).to.throw().that.equals(bug);
+      const error = new Error('down');
+      let outcome: unknown;
+      const uncaught = await uncaughtDuring(async () => {
+        outcome = await rejectionOf(breaker.call(() => Promise.reject(error)));
+      });
+      expect(outcome).to.equal(error);
+      expect(uncaught).to.have.ordered.members([bug]);
+    });
+
+    it('still surfaces under sinon fake timers that fake process.nextTick (the README\'s testing recipe)', async () => {
+      clock.restore();
+      const before = process.nextTick;
+      clock = sinon.useFakeTimers({ toFake: ['Date', 'setTimeout', 'setImmediate', 'nextTick', 'queueMicrotask'] });
+      expect(process.nextTick).to.not.equal(before);
+      const bug = new Error('listener bug');
+      breaker.onOpen(() => {
+        throw bug;
+      });
+      const uncaught = await uncaughtDuring(() => openTheCircuit(breaker));
+      expect(uncaught).to.have.ordered.members([bug]);
     });
   });
 });

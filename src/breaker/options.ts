@@ -28,8 +28,9 @@ export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> 
    */
   readonly name?: string;
   /**
-   * Reads the time in ms. Read only when a call arrives while not CLOSED, and
-   * when a call fails.
+   * Reads the time in ms, called as `clock()` (no receiver). Read once when
+   * the breaker is made (anything but a finite number is a `TypeError`), then
+   * only when a call arrives while not CLOSED, and when a call fails.
    * @default Date.now (looked up at each read, so sinon fake timers drive it)
    */
   readonly clock?: () => number;
@@ -56,7 +57,8 @@ export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> 
    */
   readonly maxResetTimeout?: number;
   /**
-   * Factor applied to the wait after each failed probe, when `maxResetTimeout` is set. >= 1.
+   * Factor applied to the wait after each failed probe. >= 1. Needs
+   * `maxResetTimeout` in the same options (a `TypeError` without it).
    * @default 2
    */
   readonly backoffMultiplier?: number;
@@ -126,9 +128,7 @@ const BREAKER_OPTION_NAMES: readonly string[] = [
  */
 export function resolveOptions(options: unknown, extraNames: readonly string[] = []): ResolvedOptions {
   if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`circuit breaker options must be an object, got ${describe(options)}`);
-  }
+  checkOptionsObject('circuit breaker options', options);
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!BREAKER_OPTION_NAMES.includes(key) && !extraNames.includes(key)) {
@@ -149,6 +149,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   const name = given.name === undefined ? DEFAULT_NAME : given.name;
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
   if (name.length === 0) throw new RangeError('name must not be empty');
+  if (name.trim().length === 0) throw new RangeError(`name must not be blank, got ${describe(name)}`);
 
   const clock = checkFunction('clock', given.clock);
   const isFailure = checkFunction('isFailure', given.isFailure);
@@ -183,6 +184,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   if (!Number.isFinite(backoffMultiplier) || backoffMultiplier < 1) {
     throw new RangeError(`backoffMultiplier must be a finite number >= 1, got ${backoffMultiplier}`);
   }
+  checkBackoffPair(given);
 
   const fallbackOnFailure = given.fallbackOnFailure === undefined ? false : given.fallbackOnFailure;
   if (typeof fallbackOnFailure !== 'boolean') {
@@ -196,6 +198,8 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   if (store !== undefined && !isCircuitStore(store)) {
     throw new TypeError(`store must be a circuit store (an object with a join method, e.g. RedisCircuitStore), got ${describe(store)}`);
   }
+  // Last, so that a clock is read only for options otherwise valid.
+  checkClockReading(clock);
 
   return Object.freeze({
     failureThreshold,
@@ -211,6 +215,72 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
     fallbackOnFailure,
     store: store as CircuitStore | undefined,
   });
+}
+
+/**
+ * Rejects anything but an object of options. A Date, a Map or a Promise
+ * passes `typeof` but holds no options: spread or read, it would mean the
+ * defaults. A class instance is an object of options like any other.
+ */
+export function checkOptionsObject(what: string, value: unknown): asserts value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${what} must be an object, got ${describe(value)}`);
+  }
+  const tag = toStringTag(value);
+  if (tag !== 'Object') throw new TypeError(`${what} must be a plain object of options, got ${withArticle(tag)}`);
+}
+
+/** `Date` for a Date, `Object` for a plain object or a class instance (unless it sets Symbol.toStringTag). */
+function toStringTag(value: object): string {
+  return Object.prototype.toString.call(value).slice('[object '.length, -1);
+}
+
+function withArticle(tag: string): string {
+  return `${/^[AEIOU]/.test(tag) ? 'an' : 'a'} ${tag}`;
+}
+
+/**
+ * `backoffMultiplier` needs `maxResetTimeout` in the same options: the wait
+ * grows only up to `maxResetTimeout`, which is `resetTimeout` when unset, so
+ * a multiplier alone changes nothing. `note` is appended to the message, for
+ * a caller that merges several sources of options.
+ */
+export function checkBackoffPair(given: Readonly<Record<string, unknown>>, note = ''): void {
+  if (given.backoffMultiplier !== undefined && given.maxResetTimeout === undefined) {
+    throw new TypeError(
+      `backoffMultiplier needs maxResetTimeout in the same options: the wait grows by backoffMultiplier only up to maxResetTimeout, so without it the multiplier does nothing${note}`,
+    );
+  }
+}
+
+/**
+ * Clocks already read when a breaker was made with them. A clock is read
+ * once: breakers made later from the same options (one per instance, on its
+ * first call; a decorator's, when the defaults change) must not fail there
+ * for a later reading, which the breaker's own reads deal with.
+ */
+const checkedClocks = new WeakSet<Function>();
+
+function checkClockReading(clock: unknown): void {
+  if (clock === undefined || checkedClocks.has(clock as Function)) return;
+  let reading: unknown;
+  try {
+    // Called as the breaker calls it: without a receiver.
+    reading = (clock as () => unknown)();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`clock threw when read (it is called as clock(), without a receiver: wrap a method, e.g. () => performance.now()): ${message}`, {
+      cause: error,
+    });
+  }
+  if (typeof reading !== 'number' || !Number.isFinite(reading)) {
+    let got = describe(reading);
+    if (typeof reading === 'bigint') got = `bigint ${reading}n (for process.hrtime.bigint, pass () => Number(process.hrtime.bigint()) / 1e6)`;
+    // `() => new Date()` is the likely object: name it.
+    else if (got === 'object') got = withArticle(toStringTag(reading as object));
+    throw new TypeError(`clock must return a finite number of milliseconds, got ${got}`);
+  }
+  checkedClocks.add(clock as Function);
 }
 
 function checkNumber(option: string, value: unknown): asserts value is number {

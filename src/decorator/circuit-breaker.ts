@@ -1,5 +1,5 @@
 import { CircuitBreaker as Breaker } from '../breaker/circuit-breaker';
-import { positionalOptions, resolveOptions, type CircuitBreakerOptions } from '../breaker/options';
+import { checkBackoffPair, checkOptionsObject, positionalOptions, resolveOptions, type CircuitBreakerOptions } from '../breaker/options';
 import { describe } from '../events/listeners';
 import type { CircuitBreakerScope, DecoratorPlan } from './guard';
 import { circuitBreakerDefaults } from './defaults';
@@ -75,30 +75,48 @@ export type CircuitBreaker<F = never> = Breaker<F>;
 
 const DECORATOR_ONLY_OPTIONS: readonly string[] = ['scope'];
 
-function toOptions(first: unknown, second: unknown): unknown {
-  if (typeof first === 'number' || (first === undefined && second !== undefined)) {
+/** `form` is how the caller wrote it (`new CircuitBreaker`, `@CircuitBreaker`), for messages. */
+function toOptions(form: string, first: unknown, second: unknown): unknown {
+  // A second argument after anything but an object is the positional form too
+  // (`new CircuitBreaker(process.env.THRESHOLD, process.env.RESET)`): each value is then checked as the option it stands for.
+  if (typeof first === 'number' || (second !== undefined && (typeof first !== 'object' || first === null))) {
     return positionalOptions(first, second);
   }
   if (second !== undefined) {
+    const after = Array.isArray(first) ? 'an array' : 'an options object';
     throw new TypeError(
-      `CircuitBreaker takes (options) or (failureThreshold, resetTimeout), got a second argument after ${describe(first)}`,
+      `${form} takes (options) or (failureThreshold, resetTimeout), got a second argument (${describe(second)}) after ${after}: put every option in the options object`,
     );
   }
   // Anything else is passed on: resolveOptions (new) and planFor (a decorator) reject a non-object with the same message.
   return first;
 }
 
-function planFor(first: unknown, second: unknown): DecoratorPlan {
+/** Arguments past the second: an option written there would be dropped without a word. */
+function checkNoMoreArguments(form: string, shapes: string, rest: readonly unknown[]): void {
+  // An undefined argument says nothing, as an undefined positional one means its default.
+  const index = rest.findIndex((argument) => argument !== undefined);
+  if (index === -1) return;
+  throw new TypeError(
+    `${form} takes ${shapes}, got an argument ${index + 3} (${describe(rest[index])}): give every option in one options object, e.g. ${form}({ failureThreshold: 5, resetTimeout: 30_000, name: 'payments-api' })`,
+  );
+}
+
+/** Said where a method sets backoffMultiplier without maxResetTimeout, whatever the defaults hold now. */
+const BACKOFF_NOT_FROM_DEFAULTS =
+  " (a method's backoffMultiplier does not pair with a default maxResetTimeout: setCircuitBreakerDefaults may set it after the class is defined, or clear it)";
+
+function planFor(first: unknown, second: unknown, rest: readonly unknown[]): DecoratorPlan {
+  checkNoMoreArguments('@CircuitBreaker', '(options), (breaker) or (failureThreshold, resetTimeout)', rest);
   if (first instanceof Breaker) {
     if (second !== undefined) throw new TypeError('@CircuitBreaker(breaker) takes no second argument');
     return { kind: 'shared', breaker: first };
   }
   // Only a missing argument means the defaults: `@CircuitBreaker(null)` is a mistake, reported as for `new CircuitBreaker(null)`.
-  const argument = toOptions(first, second);
+  const argument = toOptions('@CircuitBreaker', first, second);
   const raw = argument === undefined ? {} : argument;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new TypeError(`circuit breaker options must be an object, got ${describe(raw)}`);
-  }
+  // Checked here, before the options are spread over the defaults: a spread Map or Date would be an empty object.
+  checkOptionsObject('circuit breaker options', raw);
   const given = raw as Readonly<Record<string, unknown>>;
   const givenScope = given.scope;
   const scope = givenScope === undefined ? 'method' : givenScope;
@@ -110,6 +128,8 @@ function planFor(first: unknown, second: unknown): DecoratorPlan {
   }
   // Checked now, when the class is defined; `resolve` re-reads the defaults later.
   const options = resolveDecoratorOptions(given, scope);
+  // The method's own options alone, so that the outcome does not depend on whether the defaults were set before or after the class.
+  checkBackoffPair(given, BACKOFF_NOT_FROM_DEFAULTS);
   // Stryker disable next-line StringLiteral: a plan is told apart only as `kind === 'shared'`
   return { kind: 'options', options, resolve: () => resolveDecoratorOptions(given, scope), named: given.name !== undefined, scope };
 }
@@ -125,15 +145,14 @@ function isStandardContext(value: unknown): value is DecoratorContext {
   return typeof value === 'object' && value !== null && 'kind' in value && 'name' in value;
 }
 
-function createDecorator(first: unknown, second: unknown, third: unknown): unknown {
+function createDecorator(first: unknown, second: unknown, rest: readonly unknown[]): unknown {
   // Without parentheses the decorator gets the method (standard), the prototype and a key, or the class (legacy):
   // no valid first argument is a function (a class, for a static method or a class decorator).
   if (isStandardContext(second) || typeof second === 'symbol' || (typeof second === 'string' && typeof first === 'object') || typeof first === 'function') {
     throw new TypeError('@CircuitBreaker must be called: write @CircuitBreaker() or @CircuitBreaker({ ... })');
   }
-  void third;
   // Options are checked now, when the class is defined, not on the first call.
-  const plan = planFor(first, second);
+  const plan = planFor(first, second, rest);
   return function circuitBreakerDecorator(target: unknown, context: unknown, descriptor?: PropertyDescriptor) {
     if (isStandardContext(context)) return decorateStandard(plan, target, context);
     if (context === undefined && typeof target === 'function') {
@@ -143,9 +162,10 @@ function createDecorator(first: unknown, second: unknown, third: unknown): unkno
   };
 }
 
-function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown, third?: unknown): unknown {
-  if (new.target === undefined) return createDecorator(first, second, third);
-  const options = toOptions(first, second) as { store?: unknown; name?: unknown } | undefined;
+function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown, ...rest: unknown[]): unknown {
+  if (new.target === undefined) return createDecorator(first, second, rest);
+  checkNoMoreArguments('new CircuitBreaker', '(options) or (failureThreshold, resetTimeout)', rest);
+  const options = toOptions('new CircuitBreaker', first, second) as { store?: unknown; name?: unknown } | undefined;
   if (options?.store !== undefined && options.name === undefined) {
     throw new TypeError('a breaker with a store shares its circuit by name: give it a name option');
   }

@@ -1,7 +1,6 @@
 import type { CircuitBreakerOptions } from '../breaker/options';
-import { resolveOptions } from '../breaker/options';
-import { describe } from '../events/listeners';
-import { forEachDecoratedMethod } from './registry';
+import { checkOptionsObject, resolveOptions } from '../breaker/options';
+import { forEachDecoratedMethod, keyName, type GuardedMethod } from './registry';
 
 /**
  * What `setCircuitBreakerDefaults` takes: the options that make sense for
@@ -21,20 +20,43 @@ let current: Readonly<Record<string, unknown>> = Object.freeze({});
  * its options. `{}` clears them. Breakers shared with `@CircuitBreaker(breaker)`
  * and plain `new CircuitBreaker()` are not affected; with `scope: 'instance'`,
  * a default `store` is ignored (a fleet shares one circuit per name).
+ * Defaults that do not fit a decorated method whose breaker they would change
+ * (a default `maxResetTimeout` below its own `resetTimeout`) are refused as a
+ * whole, naming the method: nothing is changed.
  *
  * @throws TypeError/RangeError naming a bad option, as the decorator would
  * @example setCircuitBreakerDefaults({ failureThreshold: 5, resetTimeout: 30_000, store });
  */
 export function setCircuitBreakerDefaults(defaults: CircuitBreakerDefaults = {}): void {
-  if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
-    throw new TypeError(`circuit breaker defaults must be an object, got ${describe(defaults)}`);
-  }
+  checkOptionsObject('circuit breaker defaults', defaults);
   for (const key of OWN_OPTIONS) {
     if (key in defaults) throw new TypeError(`"${key}" is a method's own option and cannot be a default`);
   }
   resolveOptions(defaults); // checks every value now, where the mistake is made
+  const previous = current;
   current = Object.freeze({ ...defaults });
-  forEachDecoratedMethod((method) => method.applyDefaults());
+  let failed: GuardedMethod | undefined;
+  try {
+    forEachDecoratedMethod((method) => {
+      failed = method;
+      method.applyDefaults();
+    });
+  } catch (error) {
+    // Defaults that do not fit one method (its resetTimeout above a default maxResetTimeout, say) are refused
+    // as a whole: the methods already given them get the previous ones back, which fitted every method.
+    current = previous;
+    forEachDecoratedMethod((method) => method.applyDefaults());
+    throw refusal(error, failed!);
+  }
+}
+
+function refusal(error: unknown, method: GuardedMethod): unknown {
+  if (!(error instanceof Error)) return error;
+  // A breaker knows its `Class#method` name once its class is known; before that, the key is all there is.
+  const [breaker] = method.breakers();
+  const name = breaker === undefined ? `${method.isStatic ? '.' : '#'}${keyName(method.key)}` : breaker.name;
+  const message = `setCircuitBreakerDefaults: these defaults do not fit @CircuitBreaker on ${name}, so none were set: ${error.message}`;
+  return error instanceof RangeError ? new RangeError(message, { cause: error }) : new TypeError(message, { cause: error });
 }
 
 /** @internal The current defaults. */

@@ -45,8 +45,17 @@ export class Listeners<E> {
   }
 }
 
+/**
+ * process.nextTick as it was when this module loaded: sinon's fake timers
+ * (`sinon.useFakeTimers()`, the README's testing recipe) replace the global
+ * one, and an error queued there is lost, or thrown out of the test's own
+ * `clock.tick()` far from its cause.
+ */
+const realNextTick = process.nextTick;
+
+/** Re-raises `error` on the next real tick, as an uncaught exception. */
 export function rethrowLater(error: unknown): void {
-  process.nextTick(() => {
+  realNextTick(() => {
     throw error;
   });
 }
