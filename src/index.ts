@@ -3,7 +3,7 @@ export type { CircuitBreakerConstructor, CircuitBreakerDecorator, CircuitBreaker
 export type { CircuitBreakerScope } from './decorator/guard';
 export { getCircuitBreaker, listCircuitBreakers } from './decorator/registry';
 export type { CircuitBreakerOptions } from './breaker/options';
-export type { CircuitState } from './breaker/state';
+export type { CircuitState } from './events/types';
 export type { CircuitBreakerStats } from './breaker/stats';
 export { CircuitBreakerOpenException, isCircuitBreakerOpenException } from './errors/circuit-breaker-open-exception';
 export { CircuitBreakerTimeoutException, isCircuitBreakerTimeoutException } from './errors/circuit-breaker-timeout-exception';

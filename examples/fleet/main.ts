@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     }),
   );
   children.push(...replicas);
-  await Promise.all(replicas.map((child) => new Promise((resolve) => child.once('message', resolve))));
+  const ready = await Promise.all(replicas.map((child) => new Promise<{ ready: boolean }>((resolve) => child.once('message', resolve))));
+  if (!ready.every((replica) => replica.ready)) throw new Error(`a replica could not reach Redis at ${url}`);
   origin = Date.now();
   replicas.forEach((child) => child.send({ origin }));
   say(`${replicas.length} replicas share the circuit 'inventory-api' through ${url}`);

@@ -46,4 +46,4 @@ process.on('message', async (message: { origin?: number; down?: boolean; stop?: 
     process.disconnect();
   }
 });
-store.ready().then(() => process.send!({ ready: true }));
+store.ready().then((ready) => process.send!({ ready }));

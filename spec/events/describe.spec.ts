@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CircuitBreaker, CircuitBreakerTimeoutException, isCircuitBreakerTimeoutException } from '../../src';
-import { describe as describeValue, Listeners } from '../../src/events/listeners';
+import { describeValue } from '../../src/common/describe-value';
+import { Listeners } from '../../src/events/listeners';
 import { isCircuitStore } from '../../src/store/circuit-store';
 
 /** The words errors use for what they were given, and small contracts the messages rest on. */

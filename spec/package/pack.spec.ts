@@ -222,7 +222,7 @@ describe('the published package', function () {
 
     it('publishes no @internal member (stripInternal)', function () {
       const installed = join(app, 'node_modules', 'circuit-breaker-decorator');
-      const breakerTypes = readFileSync(join(installed, 'dist', 'breaker', 'circuit-breaker.d.ts'), 'utf8');
+      const breakerTypes = readFileSync(join(installed, 'dist', 'breaker', 'breaker.d.ts'), 'utf8');
       expect(breakerTypes).to.match(/\bcall<A extends unknown\[\], R>\(/);
       expect(breakerTypes).not.to.match(/\bexecute\(/);
       const nodeImports = listFiles(join(installed, 'dist'))

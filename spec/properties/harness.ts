@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { CircuitBreakerOpenException, type CircuitBreakerStats } from '../../src';
-import type { CircuitBreaker } from '../../src/breaker/circuit-breaker';
+import type { CircuitBreaker } from '../../src/breaker/breaker';
 import { BreakerModel, type Admission, type IsolationHandle, type ModelStats, type Outcome } from './model';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { CircuitBreaker, InMemoryCircuitStore, isCircuitBreakerOpenException } from '../../src';
+import { CircuitBreaker, InMemoryCircuitStore, isCircuitBreakerOpenException, type CircuitStore } from '../../src';
 import { deferred } from '../support/helpers';
 
 const WAIT = 1_000;
@@ -298,21 +298,22 @@ describe('fleet: breakers sharing a circuit through a store', () => {
   });
 
   it('a store that never answers a lease request: the asking call probes alone after a bounded wait, others are refused meanwhile', async () => {
-    const [a] = await fleetOf(1);
-    await trip(a!);
-    clock.tick(WAIT);
-    const hung = new Promise<never>(() => undefined);
-    const membership = (a as unknown as { membership: { acquireProbe: () => Promise<never> } }).membership;
-    membership.acquireProbe = () => hung;
-    let outcome: unknown;
-    void call(a!).then((value) => (outcome = value)); // asks; no answer
+    const hanging: CircuitStore = {
+      join: (name, onFleet) => ({ ...store.join(name, onFleet), available: true, acquireProbe: () => new Promise<never>(() => undefined) }),
+    };
+    const a = new CircuitBreaker({ name: 'payments-api', store: hanging, failureThreshold: 2, resetTimeout: WAIT });
     await settle();
-    expect(((await call(a!)) as { retryAfter: number }).retryAfter, 'another call meanwhile').to.equal(0);
+    await trip(a);
+    clock.tick(WAIT);
+    let outcome: unknown;
+    void call(a).then((value) => (outcome = value)); // asks; no answer
+    await settle();
+    expect(((await call(a)) as { retryAfter: number }).retryAfter, 'another call meanwhile').to.equal(0);
     await clock.tickAsync(999);
     expect(outcome).to.equal(undefined);
     await clock.tickAsync(1);
     expect(outcome, 'decided alone').to.equal('ok');
-    expect(a!.state).to.equal('CLOSED');
+    expect(a.state).to.equal('CLOSED');
   });
 
   it("a breaker named 'circuit-breaker' with a store joins like any other name", async () => {

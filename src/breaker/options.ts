@@ -1,4 +1,5 @@
-import { describe } from '../events/listeners';
+import { describeValue } from '../common/describe-value';
+import { checkKnownOptions } from '../common/known-options';
 import type { CircuitBreakerLogger } from '../events/logger';
 import { isCircuitStore, type CircuitStore } from '../store/circuit-store';
 
@@ -130,12 +131,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   if (options === undefined) options = {};
   checkOptionsObject('circuit breaker options', options);
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!BREAKER_OPTION_NAMES.includes(key) && !extraNames.includes(key)) {
-      const known = [...BREAKER_OPTION_NAMES, ...extraNames].join(', ');
-      throw new TypeError(`unknown circuit breaker option "${key}" (known options: ${known})`);
-    }
-  }
+  checkKnownOptions(given, extraNames.length === 0 ? BREAKER_OPTION_NAMES : [...BREAKER_OPTION_NAMES, ...extraNames], 'circuit breaker');
 
   const failureThreshold = given.failureThreshold === undefined ? DEFAULT_FAILURE_THRESHOLD : given.failureThreshold;
   checkNumber('failureThreshold', failureThreshold);
@@ -147,9 +143,9 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   checkMilliseconds('resetTimeout', resetTimeout, 0);
 
   const name = given.name === undefined ? DEFAULT_NAME : given.name;
-  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
+  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describeValue(name)}`);
   if (name.length === 0) throw new RangeError('name must not be empty');
-  if (name.trim().length === 0) throw new RangeError(`name must not be blank, got ${describe(name)}`);
+  if (name.trim().length === 0) throw new RangeError(`name must not be blank, got ${describeValue(name)}`);
 
   const clock = checkFunction('clock', given.clock);
   const isFailure = checkFunction('isFailure', given.isFailure);
@@ -158,7 +154,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   const logger = given.logger;
   if (logger !== undefined) {
     if (typeof logger !== 'object' || logger === null) {
-      throw new TypeError(`logger must be an object with warn and info methods, got ${describe(logger)}`);
+      throw new TypeError(`logger must be an object with warn and info methods, got ${describeValue(logger)}`);
     }
     for (const level of ['warn', 'info'] as const) {
       if (typeof (logger as Record<string, unknown>)[level] !== 'function') {
@@ -188,7 +184,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
 
   const fallbackOnFailure = given.fallbackOnFailure === undefined ? false : given.fallbackOnFailure;
   if (typeof fallbackOnFailure !== 'boolean') {
-    throw new TypeError(`fallbackOnFailure must be a boolean, got ${describe(fallbackOnFailure)}`);
+    throw new TypeError(`fallbackOnFailure must be a boolean, got ${describeValue(fallbackOnFailure)}`);
   }
   if (fallbackOnFailure && fallback === undefined) {
     throw new TypeError('fallbackOnFailure needs a fallback option');
@@ -196,12 +192,12 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
 
   const store = given.store;
   if (store !== undefined && !isCircuitStore(store)) {
-    throw new TypeError(`store must be a circuit store (an object with a join method, e.g. RedisCircuitStore), got ${describe(store)}`);
+    throw new TypeError(`store must be a circuit store (an object with a join method, e.g. RedisCircuitStore), got ${describeValue(store)}`);
   }
   // Last, so that a clock is read only for options otherwise valid.
   checkClockReading(clock);
 
-  return Object.freeze({
+  return markResolved({
     failureThreshold,
     resetTimeout,
     name,
@@ -217,6 +213,25 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   });
 }
 
+/** Options resolveOptions made: a breaker given them takes them as they are, without checking them again. */
+const resolved = new WeakSet<ResolvedOptions>();
+
+function markResolved(options: ResolvedOptions): ResolvedOptions {
+  Object.freeze(options);
+  resolved.add(options);
+  return options;
+}
+
+/** `options` as checked (resolved), or resolved now. */
+export function resolveOnce(options: unknown, extraNames?: readonly string[]): ResolvedOptions {
+  return resolved.has(options as ResolvedOptions) ? (options as ResolvedOptions) : resolveOptions(options, extraNames);
+}
+
+/** Resolved options under another name (a decorated breaker learns its `Class#method` name late). */
+export function withName(options: ResolvedOptions, name: string): ResolvedOptions {
+  return markResolved({ ...options, name });
+}
+
 /**
  * Rejects anything but an object of options. A Date, a Map or a Promise
  * passes `typeof` but holds no options: spread or read, it would mean the
@@ -224,7 +239,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
  */
 export function checkOptionsObject(what: string, value: unknown): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${what} must be an object, got ${describe(value)}`);
+    throw new TypeError(`${what} must be an object, got ${describeValue(value)}`);
   }
   const tag = toStringTag(value);
   if (tag !== 'Object') throw new TypeError(`${what} must be a plain object of options, got ${withArticle(tag)}`);
@@ -274,7 +289,7 @@ function checkClockReading(clock: unknown): void {
     });
   }
   if (typeof reading !== 'number' || !Number.isFinite(reading)) {
-    let got = describe(reading);
+    let got = describeValue(reading);
     if (typeof reading === 'bigint') got = `bigint ${reading}n (for process.hrtime.bigint, pass () => Number(process.hrtime.bigint()) / 1e6)`;
     // `() => new Date()` is the likely object: name it.
     else if (got === 'object') got = withArticle(toStringTag(reading as object));
@@ -284,7 +299,7 @@ function checkClockReading(clock: unknown): void {
 }
 
 function checkNumber(option: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number') throw new TypeError(`${option} must be a number, got ${describe(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${option} must be a number, got ${describeValue(value)}`);
   if (Number.isNaN(value)) throw new RangeError(`${option} must be a number, got NaN`);
 }
 
@@ -297,7 +312,7 @@ function checkMilliseconds(option: string, value: unknown, min: number): asserts
 
 function checkFunction(option: string, value: unknown): unknown {
   if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${option} must be a function, got ${describe(value)}`);
+    throw new TypeError(`${option} must be a function, got ${describeValue(value)}`);
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import type { CircuitState } from './state';
+import type { CircuitState } from '../events/types';
 
 /** A snapshot of a breaker, from `breaker.stats()` (and `toJSON()`). */
 export interface CircuitBreakerStats {

@@ -1,6 +1,6 @@
-import { CircuitBreaker as Breaker } from '../breaker/circuit-breaker';
+import { CircuitBreaker as Breaker } from '../breaker/breaker';
 import { checkBackoffPair, checkOptionsObject, positionalOptions, resolveOptions, type CircuitBreakerOptions } from '../breaker/options';
-import { describe } from '../events/listeners';
+import { describeValue } from '../common/describe-value';
 import type { CircuitBreakerScope, DecoratorPlan } from './guard';
 import { circuitBreakerDefaults } from './defaults';
 import { decorateLegacy } from './legacy';
@@ -85,7 +85,7 @@ function toOptions(form: string, first: unknown, second: unknown): unknown {
   if (second !== undefined) {
     const after = Array.isArray(first) ? 'an array' : 'an options object';
     throw new TypeError(
-      `${form} takes (options) or (failureThreshold, resetTimeout), got a second argument (${describe(second)}) after ${after}: put every option in the options object`,
+      `${form} takes (options) or (failureThreshold, resetTimeout), got a second argument (${describeValue(second)}) after ${after}: put every option in the options object`,
     );
   }
   // Anything else is passed on: resolveOptions (new) and planFor (a decorator) reject a non-object with the same message.
@@ -98,7 +98,7 @@ function checkNoMoreArguments(form: string, shapes: string, rest: readonly unkno
   const index = rest.findIndex((argument) => argument !== undefined);
   if (index === -1) return;
   throw new TypeError(
-    `${form} takes ${shapes}, got an argument ${index + 3} (${describe(rest[index])}): give every option in one options object, e.g. ${form}({ failureThreshold: 5, resetTimeout: 30_000, name: 'payments-api' })`,
+    `${form} takes ${shapes}, got an argument ${index + 3} (${describeValue(rest[index])}): give every option in one options object, e.g. ${form}({ failureThreshold: 5, resetTimeout: 30_000, name: 'payments-api' })`,
   );
 }
 
@@ -121,7 +121,7 @@ function planFor(first: unknown, second: unknown, rest: readonly unknown[]): Dec
   const givenScope = given.scope;
   const scope = givenScope === undefined ? 'method' : givenScope;
   if (scope !== 'method' && scope !== 'instance') {
-    throw new TypeError(`scope must be 'method' or 'instance', got ${describe(scope)}`);
+    throw new TypeError(`scope must be 'method' or 'instance', got ${describeValue(scope)}`);
   }
   if (scope === 'instance' && given.store !== undefined) {
     throw new TypeError("scope 'instance' cannot be combined with store: a fleet shares one circuit per name");
@@ -162,7 +162,7 @@ function createDecorator(first: unknown, second: unknown, rest: readonly unknown
   };
 }
 
-function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown, ...rest: unknown[]): unknown {
+function decoratorOrBreaker(this: unknown, first?: unknown, second?: unknown, ...rest: unknown[]): unknown {
   if (new.target === undefined) return createDecorator(first, second, rest);
   checkNoMoreArguments('new CircuitBreaker', '(options) or (failureThreshold, resetTimeout)', rest);
   const options = toOptions('new CircuitBreaker', first, second) as { store?: unknown; name?: unknown } | undefined;
@@ -172,11 +172,11 @@ function CircuitBreakerFunction(this: unknown, first?: unknown, second?: unknown
   // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
   // Reflect.construct only for a subclass, whose prototype must be kept.
   const breaker: Breaker<unknown> =
-    // Stryker disable next-line ConditionalExpression: Reflect.construct with CircuitBreakerFunction makes the same object (same prototype), only slower
-    new.target === CircuitBreakerFunction ? new Breaker(options as CircuitBreakerOptions<unknown>) : Reflect.construct(Breaker, [options], new.target);
+    // Stryker disable next-line ConditionalExpression: Reflect.construct with decoratorOrBreaker makes the same object (same prototype), only slower
+    new.target === decoratorOrBreaker ? new Breaker(options as CircuitBreakerOptions<unknown>) : Reflect.construct(Breaker, [options], new.target);
   breaker.joinFleet(); // named by its options: a breaker with a store shares that circuit
   return breaker;
 }
-CircuitBreakerFunction.prototype = Breaker.prototype;
+decoratorOrBreaker.prototype = Breaker.prototype;
 
-export const CircuitBreaker = CircuitBreakerFunction as unknown as CircuitBreakerConstructor;
+export const CircuitBreaker = decoratorOrBreaker as unknown as CircuitBreakerConstructor;

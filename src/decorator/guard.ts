@@ -1,6 +1,6 @@
-import { CircuitBreaker } from '../breaker/circuit-breaker';
-import type { ResolvedOptions } from '../breaker/options';
-import { describe } from '../events/listeners';
+import { CircuitBreaker } from '../breaker/breaker';
+import { withName, type ResolvedOptions } from '../breaker/options';
+import { describeValue } from '../common/describe-value';
 import { keyName, methodName, registerBreaker, rememberGuarded, type GuardedMethod } from './registry';
 
 /** Breaker scopes of a decorated method. */
@@ -178,7 +178,7 @@ class MethodScope implements GuardedMethod {
     const member = typeof this.key === 'string' ? `instance.${this.key}` : `instance${keyName(this.key)}`;
     return Promise.reject(
       new TypeError(
-        `${this.label} was called without an instance (this is ${describe(self)}): ` +
+        `${this.label} was called without an instance (this is ${describeValue(self)}): ` +
           `call it on one, as ${member}(...); a method passed on alone (ids.map(${member})) has no instance`,
       ),
     );
@@ -222,7 +222,7 @@ class InstanceScope implements GuardedMethod {
     if (breaker === undefined) {
       // Once per instance, not per call: only a new instance's first call can find the method unbound.
       if (!this.bound && this.bindOnCall !== undefined) this.bindOnCall(instance);
-      breaker = new CircuitBreaker({ ...this.options, name: this.name });
+      breaker = new CircuitBreaker(withName(this.options, this.name));
       this.byInstance.set(instance, breaker);
       // Compaction bounds the memory of dead refs only: listing skips them anyway, so when it runs never shows.
       // Stryker disable next-line BlockStatement: compaction only bounds memory (see above)

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { CircuitBreaker } from '../breaker/circuit-breaker';
+import type { CircuitBreaker } from '../breaker/breaker';
 
 /** The reflect-metadata key under which a decorated method's breaker is kept, on (prototype or class, method name). */
 export const BREAKER_METADATA = Symbol.for('circuit-breaker-decorator:breaker');
@@ -64,11 +64,8 @@ export function keyName(key: string | symbol): string {
 
 /** The object in `instance`'s prototype chain (itself included) that owns `fn` as `key`. */
 export function findOwner(instance: object, key: string | symbol, fn: Function): object | undefined {
-  for (let o: object | null = instance; o !== null; o = Object.getPrototypeOf(o)) {
-    const descriptor = Object.getOwnPropertyDescriptor(o, key);
-    if (descriptor !== undefined) return descriptor.value === fn ? o : undefined;
-  }
-  return undefined;
+  const owner = ownerOf(instance, key);
+  return owner !== undefined && Object.getOwnPropertyDescriptor(owner, key)!.value === fn ? owner : undefined;
 }
 
 /** A method, as `getCircuitBreaker` asks for one by name. */
@@ -155,7 +152,6 @@ function ownerOf(target: object, key: string | symbol): object | undefined {
   }
   return undefined;
 }
-
 
 /**
  * Every breaker made by `@CircuitBreaker` (one per decorated method; with

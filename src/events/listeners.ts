@@ -1,3 +1,5 @@
+import { describeValue } from '../common/describe-value';
+
 /** What `onX(listener)` returns: call `dispose()` to stop listening. */
 export interface Disposable {
   dispose(): void;
@@ -19,7 +21,7 @@ export class Listeners<E> {
 
   add(listener: (event: E) => void): Disposable {
     if (typeof listener !== 'function') {
-      throw new TypeError(`listener must be a function, got ${describe(listener)}`);
+      throw new TypeError(`listener must be a function, got ${describeValue(listener)}`);
     }
     this.list = [...this.list, listener];
     let disposed = false;
@@ -58,15 +60,4 @@ export function rethrowLater(error: unknown): void {
   realNextTick(() => {
     throw error;
   });
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`;
-  }
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  return typeof value;
 }

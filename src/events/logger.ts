@@ -1,7 +1,6 @@
-import type { CircuitState } from '../breaker/state';
-import type { TransitionReason } from './types';
+import type { CircuitState, TransitionReason } from './types';
 
-/** The seed's log events, one per transition. */
+/** The log events, one per transition (the names of the module this package grew from). */
 export type CircuitBreakerLogEvent = 'circuit_breaker_opened' | 'circuit_breaker_half_open' | 'circuit_breaker_closed';
 
 /**

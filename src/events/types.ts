@@ -1,4 +1,5 @@
-import type { CircuitState } from '../breaker/state';
+/** The state a breaker reports: the three states of the state table. */
+export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
 /** Why a breaker changed state. */
 export type TransitionReason =

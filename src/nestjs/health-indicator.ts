@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { CircuitBreaker } from '../breaker/circuit-breaker';
-import type { CircuitState } from '../breaker/state';
+import type { CircuitBreaker } from '../breaker/breaker';
+import type { CircuitState } from '../events/types';
 import { listCircuitBreakers } from '../decorator/registry';
 
 /** A breaker as the health indicator reports it. */

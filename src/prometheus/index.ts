@@ -13,9 +13,10 @@
  * metrics.add(paymentsBreaker);                                  // and plain breakers you name
  */
 import { Counter, Gauge, register as defaultRegistry, type Registry } from 'prom-client';
-import type { CircuitBreaker } from '../breaker/circuit-breaker';
+import type { CircuitBreaker } from '../breaker/breaker';
+import { checkKnownOptions } from '../common/known-options';
 import type { CircuitBreakerStats } from '../breaker/stats';
-import type { CircuitState } from '../breaker/state';
+import type { CircuitState } from '../events/types';
 import { listCircuitBreakers } from '../decorator/registry';
 import type { Disposable } from '../events/listeners';
 
@@ -69,10 +70,7 @@ const OUTCOMES: readonly (readonly [CountedOutcome, keyof CircuitBreakerStats])[
  * @throws TypeError for a bad option
  */
 export function createCircuitBreakerMetrics(options: CircuitBreakerMetricsOptions = {}): CircuitBreakerMetrics {
-  const known = ['registry', 'prefix', 'decorated', 'breakers'];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`unknown metrics option "${key}" (known options: ${known.join(', ')})`);
-  }
+  checkKnownOptions(options, ['registry', 'prefix', 'decorated', 'breakers'], 'metrics');
   const registry = options.registry ?? defaultRegistry;
   const prefix = options.prefix ?? 'circuit_breaker_';
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { type RedisOptions } from 'ioredis';
+import { checkKnownOptions } from '../common/known-options';
 import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
 
 /** Options of `RedisCircuitStore`: a `url` (the store makes and owns its connections) or a `client` (yours). */
@@ -153,10 +154,7 @@ export class RedisCircuitStore implements CircuitStore {
 
   constructor(options: RedisCircuitStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisCircuitStore needs { url } or { client }');
-    const known = ['url', 'client', 'prefix', 'commandTimeout', 'probeLease', 'redisOptions'];
-    for (const key of Object.keys(options)) {
-      if (!known.includes(key)) throw new TypeError(`unknown RedisCircuitStore option "${key}" (known options: ${known.join(', ')})`);
-    }
+    checkKnownOptions(options, ['url', 'client', 'prefix', 'commandTimeout', 'probeLease', 'redisOptions'], 'RedisCircuitStore');
     const { url, client } = options as { url?: unknown; client?: unknown };
     if ((url === undefined) === (client === undefined)) throw new TypeError('RedisCircuitStore needs exactly one of url or client');
     const prefix = options.prefix ?? 'circuit-breaker:';
@@ -199,6 +197,9 @@ export class RedisCircuitStore implements CircuitStore {
     this.subscriber = this.client.duplicate({
       enableOfflineQueue: true,
       commandTimeout: undefined,
+      // The 'ready' handler below subscribes again itself, with its failure handled. ioredis's own
+      // re-subscription has no handler: a close() during a reconnect rejected it unhandled, ending the process.
+      autoResubscribe: false,
       disconnectTimeout: (url !== undefined ? options.redisOptions?.disconnectTimeout : undefined) ?? commandTimeout,
     });
     this.client.on('error', this.onClientError);

@@ -102,10 +102,7 @@ async function handle(request: WorkerRequest): Promise<Record<string, unknown>> 
         resetTimeout: config.resetTimeout,
       });
       breaker.onStateChange((change) => send({ event: 'state', at: now(), from: change.from, to: change.to, reason: change.reason }));
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), config.readyTimeout)));
-      const ok = await Promise.race([store.ready().then(() => true), late]);
-      clearTimeout(timer);
+      const ok = await store.ready(config.readyTimeout);
       return { ready: ok, pid: process.pid, ...view() };
     }
     case 'dependency':

@@ -1,0 +1,459 @@
+import { refusalException } from '../errors/circuit-breaker-open-exception';
+import { describeValue } from '../common/describe-value';
+import { rethrowLater, type Disposable } from '../events/listeners';
+import type { CircuitState, CloseEvent, FailureEvent, HalfOpenEvent, OpenEvent, RefusalEvent } from '../events/types';
+import type { StateChangeEvent, SuccessEvent, TransitionReason } from '../events/types';
+import { BreakerEvents, announceFailure, announceRefusal, announceSuccess, announceTransition, type Trip } from './announce';
+import { readClock } from './clock';
+import { FleetLink } from './fleet-link';
+import { callGuarded, isThenable, type AnyFunction } from './guarded-call';
+import { resolveOnce, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { CLOSED, DISABLED, ISOLATED, PROBE_DUE, PROBING, afterRelease, arrive, backedOff, openFor, publicState } from './rules';
+import { onCountedFailure, onIgnoredError, onSuccess, type BreakerState } from './rules';
+import type { CircuitBreakerStats } from './stats';
+import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
+
+type Settle = (value: unknown) => void;
+
+/**
+ * A circuit breaker. After `failureThreshold` consecutive failures it OPENs
+ * and refuses calls with `CircuitBreakerOpenException` until `resetTimeout`
+ * has passed; then one probe call is let through (HALF_OPEN): success CLOSEs
+ * it, failure re-OPENs it. The state table is in rules.ts.
+ *
+ * It keeps no timers: time is read from the clock when a call arrives.
+ * Construct it through the exported `CircuitBreaker` (`new CircuitBreaker(options)`).
+ *
+ * @typeParam F - what the `fallback` option returns (`never` without one).
+ */
+export class CircuitBreaker<F = never> {
+  /** The validated options, frozen. */
+  readonly options!: ResolvedOptions;
+
+  /** @internal The state; rules.ts decides what it does. */
+  current: BreakerState = CLOSED;
+  /** @internal Bumped on every transition: an outcome from an earlier period decides nothing. */
+  period = 0;
+  /** The current period's promise reactions: made on its first call, never per call. */
+  private onFulfilled: Settle | undefined;
+  private onRejected: Settle | undefined;
+  private strategy!: TripStrategy;
+  /** True with `timeout` or `fallbackOnFailure`: calls take the path with a promise of their own (guarded-call.ts). */
+  private ownPromise!: boolean;
+  /** The open `isolate()` handles; reset() and disable() drop it, so older handles release nothing. */
+  private isolation: { handles: number; readonly wasOpen: boolean } | undefined;
+  private resetTimeoutNow!: number;
+  /** Made when a `store` is set and the breaker is named. */
+  private fleet: FleetLink | undefined;
+  private breakerName: string;
+
+  private calls = 0;
+  private successes = 0;
+  private failures = 0;
+  private ignored = 0;
+  private refusals = 0;
+  private timeouts = 0;
+  private fallbacks = 0;
+  private lateOutcomes = 0;
+  private opened = 0;
+  private lastFailureAt: number | null = null;
+
+  /** Made on the first `onX()`. */
+  private events: BreakerEvents | undefined;
+
+  /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
+  constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
+    this.configure(resolveOnce(options, extraOptionNames));
+    this.breakerName = this.options.name;
+  }
+
+  /** @internal Sets the options; after construction, only for a breaker not yet called (decorator defaults). */
+  configure(options: ResolvedOptions): void {
+    if (this.fleet !== undefined && options.store !== this.options.store) {
+      this.fleet.leave();
+      this.fleet = undefined;
+    }
+    (this as { options: ResolvedOptions }).options = options;
+    this.strategy = new ConsecutiveFailures(options.failureThreshold);
+    // A fallback for refusals alone leaves the CLOSED path as it is.
+    this.ownPromise = options.timeout !== undefined || options.fallbackOnFailure;
+    this.resetTimeoutNow = options.resetTimeout;
+  }
+
+  /** The name in events, logs, metrics and refusals (`Class#method` for a decorated method). */
+  get name(): string {
+    return this.breakerName;
+  }
+
+  /** @internal Names a decorated breaker once its class is known (before it joins a fleet). */
+  rename(name: string): void {
+    this.breakerName = name;
+    (this as { options: ResolvedOptions }).options = withName(this.options, name);
+  }
+
+  /** @internal Joins the fleet circuit of this breaker's name, when a `store` is set. */
+  joinFleet(): void {
+    const store = this.options.store;
+    if (store !== undefined && this.fleet === undefined) this.fleet = new FleetLink(this, store, this.name);
+  }
+
+  /** `'CLOSED' | 'OPEN' | 'HALF_OPEN'`, as of the last call (OPEN turns HALF_OPEN when a call arrives after `resetTimeout`). */
+  get state(): CircuitState {
+    return publicState(this.current);
+  }
+
+  /**
+   * Calls `fn(...args)` through the breaker.
+   *
+   * @returns `fn`'s own promise when it returns a native one (the result and
+   *   rejection unchanged), else a promise of the same outcome; or a promise
+   *   rejected with `CircuitBreakerOpenException` (or the fallback's result)
+   *   without calling `fn` while the circuit is open.
+   * @example const user = await breaker.call(fetchUser, id);
+   */
+  call<A extends unknown[], R>(fn: (this: void, ...args: A) => PromiseLike<R>, ...args: A): Promise<R | F> {
+    // A misuse, not an outcome of the dependency: neither invoked, refused nor counted.
+    if (typeof fn !== 'function') {
+      return Promise.reject(new TypeError(`circuit breaker "${this.name}": call() needs a function to call, got ${describeValue(fn)}`));
+    }
+    return this.execute(fn as AnyFunction, undefined, args) as Promise<R | F>;
+  }
+
+  /** @internal `fn.apply(thisArg, args)` through the breaker (`call`, and the decorated method when not plainly CLOSED). */
+  execute(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
+    if (this.current !== CLOSED) {
+      const instead = this.admit(fn, thisArg, args);
+      if (instead !== undefined) return instead;
+    }
+    this.admitted();
+    if (this.ownPromise) return callGuarded(this, fn, thisArg, args);
+    let result: unknown;
+    try {
+      result = fn.apply(thisArg, args as unknown[]);
+    } catch (error) {
+      return this.thrown(error);
+    }
+    return this.observe(result);
+  }
+
+  /**
+   * @internal The hot path's admission, for the decorated method: true when
+   * the call is admitted CLOSED on the plain path. The wrapper then applies
+   * the method from its own frame (passing `arguments` on would make an
+   * array) and hands the result to `observe`, a throw to `thrown`.
+   */
+  enterClosed(): boolean {
+    if (this.current !== CLOSED || this.ownPromise) return false;
+    this.admitted();
+    return true;
+  }
+
+  /** Counts an admitted call; the period's reactions are made on its first one. */
+  private admitted(): void {
+    this.calls++;
+    if (this.onRejected === undefined) {
+      const period = this.period;
+      this.onFulfilled = () => this.settleFulfilled(period);
+      this.onRejected = (error: unknown) => void this.settleRejected(period, error, false);
+    }
+  }
+
+  /** @internal What the function returned, observed beside the caller, who gets a native promise back unchanged. */
+  observe(result: unknown): Promise<unknown> {
+    if (result instanceof Promise) {
+      result.then(this.onFulfilled, this.onRejected);
+      return result;
+    }
+    let thenable: boolean;
+    try {
+      thenable = isThenable(result);
+    } catch (error) {
+      // Its `then` getter threw: the call failed, as Promise.resolve() would report it (never a synchronous throw).
+      return this.thrown(error);
+    }
+    if (!thenable) return this.thrown(this.notAPromise(result));
+    const promise = Promise.resolve(result);
+    promise.then(this.onFulfilled, this.onRejected);
+    return promise;
+  }
+
+  /** @internal A synchronous throw of the function: a failure, re-raised as a rejection. */
+  thrown(error: unknown): Promise<unknown> {
+    this.onRejected!(error);
+    return Promise.reject(error);
+  }
+
+  /** @internal */
+  notAPromise(result: unknown): TypeError {
+    return new TypeError(`circuit breaker "${this.name}" guards functions that return a promise, but the function returned ${describeValue(result)}`);
+  }
+
+  /** A call arriving while not CLOSED: undefined admits it, else what to return instead. */
+  private admit(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
+    const arrival = arrive(this.current, this.now());
+    if (arrival.kind === 'invoke') {
+      this.current = arrival.next;
+      return undefined;
+    }
+    if (arrival.kind === 'refuse') {
+      this.current = arrival.next;
+      return this.refuse(arrival.retryAfter, thisArg, args);
+    }
+    // The probe is due. With a reachable store, the fleet decides who probes: this call asks (others here wait).
+    const fleet = this.fleet;
+    if (fleet === undefined || !fleet.available) {
+      this.transition(PROBING, 'reset-timeout');
+      return undefined;
+    }
+    if (fleet.asking) return this.refuse(0, thisArg, args);
+    return fleet.askToProbe(fn, thisArg, args, this.options.timeout === undefined ? 0 : this.options.timeout * 2);
+  }
+
+  private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
+    this.refusals++;
+    const exception = refusalException(this.name, retryAfter);
+    announceRefusal(this.events, this.name, this.state, retryAfter);
+    if (this.options.fallback === undefined) return Promise.reject(exception);
+    return this.useFallback(exception, thisArg, args);
+  }
+
+  /** @internal The fallback's answer to `error`, with the call's `this` and arguments. */
+  useFallback(error: unknown, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
+    this.fallbacks++;
+    try {
+      return Promise.resolve(this.options.fallback!.call(thisArg, error, ...Array.prototype.slice.call(args)));
+    } catch (fallbackError) {
+      return Promise.reject(fallbackError);
+    }
+  }
+
+  /** @internal */
+  settleFulfilled(period: number): void {
+    this.successes++;
+    if (period !== this.period) return void this.lateOutcomes++;
+    const effect = onSuccess(this.current);
+    if (effect === 'count') this.strategy.success();
+    else if (effect === 'close') {
+      this.transition(CLOSED, 'probe-succeeded');
+      this.fleet?.tellClosed('probe');
+    }
+    announceSuccess(this.events, this.name, this.state);
+  }
+
+  /** @internal @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
+  settleRejected(period: number, error: unknown, own: boolean): boolean {
+    if (!own && !this.counts(error)) {
+      this.ignored++;
+      if (period !== this.period) this.lateOutcomes++;
+      else this.current = onIgnoredError(this.current);
+      return false;
+    }
+    this.failures++;
+    const now = this.now();
+    this.lastFailureAt = now;
+    if (period !== this.period) {
+      this.lateOutcomes++;
+      return true;
+    }
+    let failures = 0;
+    const effect = onCountedFailure(this.current);
+    if (effect === 'count') {
+      const trips = this.strategy.failure(now);
+      failures = this.strategy.failures;
+      if (trips) this.trip(now, 'threshold', failures, error);
+    } else if (effect === 'reopen') {
+      this.resetTimeoutNow = backedOff(this.resetTimeoutNow, this.options.backoffMultiplier, this.options.maxResetTimeout);
+      this.trip(now, 'probe-failed', 0, error);
+    }
+    announceFailure(this.events, this.name, this.state, error, failures);
+    return true;
+  }
+
+  /** @internal */
+  countTimeout(): void {
+    this.timeouts++;
+  }
+
+  /** @internal */
+  countLateOutcome(): void {
+    this.lateOutcomes++;
+  }
+
+  private counts(error: unknown): boolean {
+    const isFailure = this.options.isFailure;
+    if (isFailure === undefined) return true;
+    try {
+      return isFailure(error) !== false;
+    } catch (filterError) {
+      // A broken filter must not hide an outage: count it, and surface the bug.
+      rethrowLater(filterError);
+      return true;
+    }
+  }
+
+  private trip(openedAt: number, reason: TransitionReason, failures: number, error: unknown): void {
+    const wait = this.resetTimeoutNow;
+    this.opened++;
+    const opened = openFor(openedAt, wait);
+    this.transition(opened, reason, { failures, error, wait });
+    this.fleet?.tellOpened(opened, wait, reason === 'probe-failed' ? 'probe' : 'trip');
+  }
+
+  /** Swaps the state, starts a period (new reactions, an empty count), announces a change of kind. */
+  private transition(next: BreakerState, reason: TransitionReason, trip?: Trip): void {
+    const previous = this.current;
+    this.current = next;
+    this.period++;
+    this.onFulfilled = undefined;
+    this.onRejected = undefined;
+    // A new period counts afresh; an isolation keeps the count it interrupted on show (stats), until released.
+    if (next !== ISOLATED) this.strategy.reset();
+    // Closing, however it happens (probe, reset, release, enable), ends the backoff.
+    if (next === CLOSED || next === DISABLED) this.resetTimeoutNow = this.options.resetTimeout;
+    // Not when an OPEN wait is re-read, nor between HALF_OPEN's probe states.
+    if (previous.kind === next.kind) return;
+    const change: StateChangeEvent = { breaker: this.name, from: publicState(previous), to: publicState(next), reason };
+    const probeAt = next.kind === 'OPEN' ? next.probeAt : Infinity;
+    announceTransition(this.events, this.options.logger, change, next.kind, probeAt, trip ?? { failures: 0, error: undefined, wait: this.resetTimeoutNow });
+  }
+
+  /** @internal The clock, as a finite number (clock.ts). */
+  now(): number {
+    return readClock(this.options.clock, this);
+  }
+
+  // ---- what the fleet does (fleet-link.ts) ----------------------------------
+
+  /** @internal */
+  probeGranted(leaseUntil: number): void {
+    this.transition(leaseUntil === Infinity ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil }, 'reset-timeout');
+  }
+
+  /** @internal */
+  probingElsewhere(leaseUntil: number): void {
+    this.transition({ kind: 'HALF_OPEN', probe: 'elsewhere', leaseUntil }, 'store');
+  }
+
+  /** @internal */
+  closedByFleet(): void {
+    this.isolation = undefined;
+    this.transition(CLOSED, 'store');
+  }
+
+  /** @internal */
+  openedByFleet(remaining: number): void {
+    // An isolation ended fleet-wide (released elsewhere): its handles here release nothing.
+    this.isolation = undefined;
+    if (this.current.kind === 'CLOSED') this.opened++;
+    this.transition(openFor(this.now(), remaining), 'store', { failures: 0, error: undefined, wait: remaining });
+  }
+
+  /** @internal */
+  isolatedByFleet(): void {
+    if (this.current !== ISOLATED) this.transition(ISOLATED, 'store');
+  }
+
+  // ---- manual control -------------------------------------------------------
+
+  /**
+   * Forces the circuit OPEN until every handle returned so far is disposed
+   * (or `reset()` is called): calls are refused with `retryAfter: Infinity`.
+   * @example const handle = breaker.isolate(); // ... incident over: handle.dispose();
+   */
+  isolate(): Disposable {
+    const kind = this.current.kind;
+    const group = (this.isolation ??= { handles: 0, wasOpen: kind === 'OPEN' || kind === 'HALF_OPEN' });
+    group.handles++;
+    if (this.current !== ISOLATED) this.transition(ISOLATED, 'isolated');
+    this.fleet?.tellIsolated();
+    let released = false;
+    return {
+      dispose: () => {
+        if (released || this.isolation !== group) return; // reset() or disable() released it already
+        released = true;
+        if (--group.handles !== 0) return;
+        this.isolation = undefined;
+        // Failures had opened it: released, it is as after its wait, and the next call probes.
+        const next = afterRelease(group.wasOpen, this.now());
+        this.transition(next, 'released');
+        if (group.wasOpen) this.fleet?.tellOpened(next, 0, 'operator');
+        else this.fleet?.tellClosed('operator');
+      },
+    };
+  }
+
+  /** Closes the circuit now and clears the failure count, isolation and backoff. */
+  reset(): void {
+    this.isolation = undefined;
+    this.transition(CLOSED, 'reset');
+    this.fleet?.tellClosed('operator');
+  }
+
+  /** Lets every call through, still recording stats, until `enable()`. */
+  disable(): void {
+    if (this.current === DISABLED) return;
+    this.isolation = undefined;
+    this.transition(DISABLED, 'disabled');
+  }
+
+  /** Ends `disable()`: the breaker resumes, CLOSED with a zero count. */
+  enable(): void {
+    if (this.current === DISABLED) this.transition(CLOSED, 'enabled');
+  }
+
+  // ---- observation ----------------------------------------------------------
+
+  private listeners(): BreakerEvents {
+    return (this.events ??= new BreakerEvents());
+  }
+
+  /** Every transition. @returns a handle whose `dispose()` stops listening. */
+  onStateChange(listener: (event: StateChangeEvent) => void): Disposable { return this.listeners().stateChange.add(listener); }
+
+  /** The circuit opened (by failures, a failed probe, or `isolate()`). */
+  onOpen(listener: (event: OpenEvent) => void): Disposable { return this.listeners().open.add(listener); }
+
+  /** A probe is let through. */
+  onHalfOpen(listener: (event: HalfOpenEvent) => void): Disposable { return this.listeners().halfOpen.add(listener); }
+
+  /** The circuit closed. */
+  onClose(listener: (event: CloseEvent) => void): Disposable { return this.listeners().close.add(listener); }
+
+  /** A call admitted in the current period succeeded. */
+  onSuccess(listener: (event: SuccessEvent) => void): Disposable { return this.listeners().success.add(listener); }
+
+  /** A call admitted in the current period failed and counted. */
+  onFailure(listener: (event: FailureEvent) => void): Disposable { return this.listeners().failure.add(listener); }
+
+  /** A call was refused without invoking the function. */
+  onRefusal(listener: (event: RefusalEvent) => void): Disposable { return this.listeners().refusal.add(listener); }
+
+  /** A snapshot of counters and state. */
+  stats(): CircuitBreakerStats {
+    const state = this.current;
+    return {
+      name: this.name,
+      state: publicState(state),
+      isolated: state === ISOLATED,
+      disabled: state === DISABLED,
+      consecutiveFailures: this.strategy.failures,
+      calls: this.calls,
+      successes: this.successes,
+      failures: this.failures,
+      ignored: this.ignored,
+      refusals: this.refusals,
+      timeouts: this.timeouts,
+      fallbacks: this.fallbacks,
+      lateOutcomes: this.lateOutcomes,
+      opened: this.opened,
+      lastFailureAt: this.lastFailureAt,
+      nextProbeAt: state.kind === 'OPEN' ? state.probeAt : null,
+      resetTimeout: this.resetTimeoutNow,
+    };
+  }
+
+  /** `stats()`, for `JSON.stringify(breaker)`. */
+  toJSON(): CircuitBreakerStats {
+    return this.stats();
+  }
+}
