@@ -46,19 +46,25 @@ function emit<E>(listeners: Listeners<E> | undefined, channel: Channel, event: E
   if (channel.hasSubscribers) channel.publish(event);
 }
 
-export function announceRefusal(events: BreakerEvents | undefined, breaker: string, state: CircuitState, retryAfter: number): void {
+/** The breaker an event is about: read only once someone listens. */
+interface Source {
+  readonly name: string;
+  readonly state: CircuitState;
+}
+
+export function announceRefusal(events: BreakerEvents | undefined, source: Source, retryAfter: number): void {
   if (events === undefined && !channels.refusal.hasSubscribers) return;
-  emit(events?.refusal, channels.refusal, { breaker, state, retryAfter });
+  emit(events?.refusal, channels.refusal, { breaker: source.name, state: source.state, retryAfter });
 }
 
-export function announceSuccess(events: BreakerEvents | undefined, breaker: string, state: CircuitState): void {
+export function announceSuccess(events: BreakerEvents | undefined, source: Source): void {
   if (events === undefined && !channels.success.hasSubscribers) return;
-  emit(events?.success, channels.success, { breaker, state });
+  emit(events?.success, channels.success, { breaker: source.name, state: source.state });
 }
 
-export function announceFailure(events: BreakerEvents | undefined, breaker: string, state: CircuitState, error: unknown, failures: number): void {
+export function announceFailure(events: BreakerEvents | undefined, source: Source, error: unknown, failures: number): void {
   if (events === undefined && !channels.failure.hasSubscribers) return;
-  emit(events?.failure, channels.failure, { breaker, state, error, failures });
+  emit(events?.failure, channels.failure, { breaker: source.name, state: source.state, error, failures });
 }
 
 /**

@@ -148,14 +148,17 @@ export class CircuitBreaker<F = never> {
     return true;
   }
 
-  /** Counts an admitted call; the period's reactions are made on its first one. */
+  /** Counts an admitted call. */
   private admitted(): void {
     this.calls++;
-    if (this.onRejected === undefined) {
-      const period = this.period;
-      this.onFulfilled = () => this.settleFulfilled(period);
-      this.onRejected = (error: unknown) => void this.settleRejected(period, error, false);
-    }
+    if (this.onRejected === undefined) this.makeReactions();
+  }
+
+  /** The period's promise reactions, made on its first admitted call (a transition clears them). */
+  private makeReactions(): void {
+    const period = this.period;
+    this.onFulfilled = () => this.settleFulfilled(period);
+    this.onRejected = (error: unknown) => void this.settleRejected(period, error, false);
   }
 
   /** @internal What the function returned, observed beside the caller, who gets a native promise back unchanged. */
@@ -164,6 +167,11 @@ export class CircuitBreaker<F = never> {
       result.then(this.onFulfilled, this.onRejected);
       return result;
     }
+    return this.adopt(result);
+  }
+
+  /** A thenable is adopted; anything else is a programming error, reported as one. */
+  private adopt(result: unknown): Promise<unknown> {
     let thenable: boolean;
     try {
       thenable = isThenable(result);
@@ -212,7 +220,7 @@ export class CircuitBreaker<F = never> {
   private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     this.refusals++;
     const exception = refusalException(this.name, retryAfter);
-    announceRefusal(this.events, this.name, this.state, retryAfter);
+    announceRefusal(this.events, this, retryAfter);
     if (this.options.fallback === undefined) return Promise.reject(exception);
     return this.useFallback(exception, thisArg, args);
   }
@@ -237,7 +245,7 @@ export class CircuitBreaker<F = never> {
       this.transition(CLOSED, 'probe-succeeded');
       this.fleet?.tellClosed('probe');
     }
-    announceSuccess(this.events, this.name, this.state);
+    announceSuccess(this.events, this);
   }
 
   /** @internal @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
@@ -265,7 +273,7 @@ export class CircuitBreaker<F = never> {
       this.resetTimeoutNow = backedOff(this.resetTimeoutNow, this.options.backoffMultiplier, this.options.maxResetTimeout);
       this.trip(now, 'probe-failed', 0, error);
     }
-    announceFailure(this.events, this.name, this.state, error, failures);
+    announceFailure(this.events, this, error, failures);
     return true;
   }
 
