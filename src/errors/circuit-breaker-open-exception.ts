@@ -2,7 +2,8 @@ import { OPEN_BRAND, hasBrand } from './brand';
 
 /**
  * Thrown (as a rejection) for a call the breaker refused without invoking the
- * guarded function: the circuit is OPEN, or a probe is already in flight.
+ * guarded function: the circuit is OPEN, or a probe is already in flight
+ * (here, or anywhere in the fleet with a `store`).
  *
  * It carries no stack frames: a refusal is the hot path of an outage, and the
  * frames would only show where the caller called.
@@ -14,14 +15,17 @@ import { OPEN_BRAND, hasBrand } from './brand';
  * }
  */
 export class CircuitBreakerOpenException extends Error {
+  /** Always `'CircuitBreakerOpenException'` (set on the prototype). */
   declare readonly name: 'CircuitBreakerOpenException';
+  /** The brand `isCircuitBreakerOpenException()` checks: a registered symbol, the same in every installed copy. */
   declare readonly [OPEN_BRAND]: true;
 
   /** The refusing breaker's name (`Class#method` for a decorated method). */
   readonly breaker: string;
   /**
    * Milliseconds until a probe will be let through: 0 while a probe is in
-   * flight (its outcome decides), `Infinity` while the circuit is isolated by hand.
+   * flight anywhere in the fleet (its outcome decides soon), `Infinity` while
+   * the circuit is isolated by hand.
    */
   readonly retryAfter: number;
 
@@ -37,6 +41,7 @@ export class CircuitBreakerOpenException extends Error {
   }
 
   // A getter, not the property Error makes: refusals stay cheap.
+  /** `Circuit breaker "name" is open: call refused, retry after N ms` (or `until released`), built when read. */
   override get message(): string {
     const wait = this.retryAfter === Infinity ? 'until released' : `retry after ${this.retryAfter} ms`;
     return `Circuit breaker "${this.breaker}" is open: call refused, ${wait}`;

@@ -5,7 +5,9 @@ import { TIMEOUT_BRAND, hasBrand } from './brand';
  * counts as a failure; the guarded function's `AbortSignal` is aborted with it.
  */
 export class CircuitBreakerTimeoutException extends Error {
+  /** Always `'CircuitBreakerTimeoutException'` (set on the prototype). */
   declare readonly name: 'CircuitBreakerTimeoutException';
+  /** The brand `isCircuitBreakerTimeoutException()` checks: a registered symbol, the same in every installed copy. */
   declare readonly [TIMEOUT_BRAND]: true;
 
   /** The breaker's name (`Class#method` for a decorated method). */

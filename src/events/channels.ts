@@ -8,12 +8,19 @@ import { debuglog } from 'node:util';
  * Each message is the same event object the matching `onX` listener receives.
  */
 export const channelNames = Object.freeze({
+  /** Every transition: a `StateChangeEvent`. */
   stateChange: 'circuit-breaker-decorator:state-change',
+  /** The circuit opened: an `OpenEvent`. */
   open: 'circuit-breaker-decorator:open',
+  /** A probe is let through: a `HalfOpenEvent`. */
   halfOpen: 'circuit-breaker-decorator:half-open',
+  /** The circuit closed: a `CloseEvent`. */
   close: 'circuit-breaker-decorator:close',
+  /** A call succeeded: a `SuccessEvent`. */
   success: 'circuit-breaker-decorator:success',
+  /** A call failed and counted: a `FailureEvent`. */
   failure: 'circuit-breaker-decorator:failure',
+  /** A call was refused: a `RefusalEvent`. */
   refusal: 'circuit-breaker-decorator:refusal',
 } as const);
 

@@ -36,6 +36,11 @@ export interface CircuitBreakerModuleOptions {
  * export class AppModule {}
  */
 export class CircuitBreakerModule {
+  /**
+   * The module, global: the filter (unless `filter: false`), the health
+   * indicator, and with `defaults` or `store` a `setCircuitBreakerDefaults` call.
+   * @throws TypeError/RangeError for defaults that `setCircuitBreakerDefaults` refuses
+   */
   static forRoot(options: CircuitBreakerModuleOptions = {}): DynamicModule {
     if (options.defaults !== undefined || options.store !== undefined) {
       setCircuitBreakerDefaults(options.store === undefined ? { ...options.defaults } : { ...options.defaults, store: options.store });

@@ -5,9 +5,13 @@
  * (every Nest app has them); `@nestjs/terminus` is not imported.
  *
  * @example
+ * ```ts
  * import { CircuitBreakerModule } from 'circuit-breaker-decorator/nestjs';
  * @Module({ imports: [CircuitBreakerModule.forRoot()] })
  * export class AppModule {}
+ * ```
+ *
+ * @packageDocumentation
  */
 export { CircuitBreakerModule } from './circuit-breaker.module';
 export type { CircuitBreakerModuleOptions } from './circuit-breaker.module';

@@ -16,8 +16,11 @@ class AnyCircuitBreakerOpenException {
 
 /** The body of a 503 answered for a refused call. */
 export interface CircuitBreakerOpenResponseBody {
+  /** The HTTP status, as Nest's own error bodies carry it. */
   readonly statusCode: 503;
+  /** The status text. */
   readonly error: 'Service Unavailable';
+  /** `'Service temporarily unavailable'`: the breaker's name stays on the server. */
   readonly message: string;
 }
 
@@ -38,6 +41,7 @@ export interface CircuitBreakerOpenResponseBody {
 export class CircuitBreakerOpenExceptionFilter implements ExceptionFilter<CircuitBreakerOpenException> {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
+  /** Answers the refusal on an HTTP route; re-throws it in any other context (RPC, WebSocket). */
   catch(exception: CircuitBreakerOpenException, host: ArgumentsHost): void {
     // A refusal in an RPC or WebSocket handler has no status line: leave it to that context's filters.
     if (host.getType() !== 'http') throw exception;

@@ -10,9 +10,11 @@
 
 /** The fleet's view of one circuit, as a store reports it. */
 export type FleetState =
+  /** Calls go through. */
   | { readonly state: 'CLOSED' }
-  /** `remaining`: ms of the wait left, read from a TTL (0: a probe is due). */
+  /** Refusing; `remaining`: ms of the wait left, read from a TTL (0: a probe is due, or running). */
   | { readonly state: 'OPEN'; readonly remaining: number }
+  /** Forced open by an operator (`isolate()`) until a `close()` by an operator. */
   | { readonly state: 'ISOLATED' };
 
 /** The answer to a request for the fleet's single probe. */
@@ -57,6 +59,11 @@ export type FleetUpdate = 'event' | 'sync';
  * each reconnect (`'sync'`), so a breaker that starts during an outage starts OPEN.
  */
 export interface CircuitStore {
+  /**
+   * Joins the circuit `name`: `onFleet` receives the other members'
+   * transitions and the state read on (re)connecting.
+   * @returns this member's handle on the circuit
+   */
   join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership;
 }
 

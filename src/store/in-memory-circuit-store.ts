@@ -45,6 +45,7 @@ export class InMemoryCircuitStore implements CircuitStore {
     this.probeLease = options.probeLease ?? 10_000;
   }
 
+  /** Joins the circuit `name` (see {@link CircuitStore.join}); the current state is delivered on a microtask. */
   join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
     const circuit = this.circuit(name);
     const member: Member = { onFleet };
