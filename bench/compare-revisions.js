@@ -6,7 +6,8 @@
 // Each revision's src/ is taken with `git archive` into bench/.out/revisions/<rev>/ and transpiled there
 // (CommonJS, legacy decorators, no type-check); the decorated method is decorated by hand (the legacy
 // decorator call), so no fixture of the revision is needed. Scenarios: a decorated method CLOSED and
-// succeeding, `breaker.call` CLOSED and succeeding, a refusal while OPEN, and a bare `await` as the floor.
+// succeeding, `breaker.call` CLOSED and succeeding (without and with a `timeout`), a refusal while OPEN, and a bare
+// `await` as the floor.
 // Each round times every (scenario, revision) once, in an order rotated per round; the table shows the
 // median ns per call over rounds and the ratio to the floor. BENCH_ROUNDS (default 21), BENCH_BATCH (20000).
 'use strict';
@@ -65,6 +66,7 @@ async function scenarios(lib) {
   Object.defineProperty(Service.prototype, 'ok', decorated ?? descriptor);
   const service = new Service();
   const breaker = new CircuitBreaker({ failureThreshold: 3, resetTimeout: LONG });
+  const timed = new CircuitBreaker({ failureThreshold: 3, resetTimeout: LONG, timeout: 10_000 });
   const open = new CircuitBreaker({ failureThreshold: 1, resetTimeout: LONG });
   await open.call(() => Promise.reject(new Error('down'))).catch(() => undefined); // OPEN for a minute: every call refused
   return {
@@ -73,6 +75,9 @@ async function scenarios(lib) {
     },
     '`breaker.call`, CLOSED, success': async () => {
       for (let i = 0; i < BATCH; i++) await breaker.call(work);
+    },
+    '`breaker.call` with `timeout`, CLOSED, success': async () => {
+      for (let i = 0; i < BATCH; i++) await timed.call(work);
     },
     'refusal (OPEN)': async () => {
       for (let i = 0; i < BATCH; i++) {

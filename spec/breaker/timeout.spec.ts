@@ -56,23 +56,84 @@ describe('CircuitBreaker timeout option', () => {
     expect(fn.firstCall.args[2]).to.be.instanceOf(AbortSignal);
   });
 
-  it('clears its timer when the call settles, fulfilled or rejected', async () => {
-    await breaker.call(() => Promise.resolve('ok'));
-    await rejectionOf(breaker.call(() => Promise.reject(new Error('down'))));
-    await flush();
-    expect(clock.countTimers()).to.equal(0);
-  });
-
-  it('unrefs its timer, so a pending call never keeps the process alive', () => {
+  it('keeps the process alive while a call is pending, and nothing once every call settled', async () => {
     const setTimeoutSpy = sinon.spy(globalThis, 'setTimeout');
     try {
-      void breaker.call(() => new Promise<string>(() => undefined)).catch(() => undefined);
+      const slow = deferred<string>();
+      const pending = breaker.call(() => slow.promise);
       expect(setTimeoutSpy.calledOnce).to.equal(true);
       const timer = setTimeoutSpy.firstCall.returnValue as unknown as NodeJS.Timeout;
-      expect(timer.hasRef()).to.equal(false);
+      expect(timer.hasRef(), 'a caller awaits a deadline').to.equal(true);
+      slow.resolve('ok');
+      await pending;
+      expect(timer.hasRef(), 'settled: it keeps nothing alive').to.equal(false);
+      await breaker.call(() => Promise.resolve('again'));
+      clock.tick(100);
+      expect(clock.countTimers(), 'gone by the deadline, not armed again').to.equal(0);
     } finally {
       setTimeoutSpy.restore();
     }
+  });
+
+  it('serves every pending call with one timer: 1,000 concurrent calls arm one, and each times out', async () => {
+    const setTimeoutSpy = sinon.spy(globalThis, 'setTimeout');
+    let pending: Promise<unknown>[];
+    try {
+      const hungBreaker = new CircuitBreaker({ name: 'hung', failureThreshold: 5_000, timeout: 100 });
+      pending = Array.from({ length: 1_000 }, () => rejectionOf(hungBreaker.call(() => new Promise<string>(() => undefined))));
+      expect(setTimeoutSpy.callCount).to.equal(1);
+    } finally {
+      setTimeoutSpy.restore();
+    }
+    clock.tick(100);
+    const errors = await Promise.all(pending);
+    expect(errors.every(isCircuitBreakerTimeoutException)).to.equal(true);
+    expect(clock.countTimers()).to.equal(0);
+  });
+
+  it('times out each call at its own deadline, whatever the calls before it did', async () => {
+    const first = deferred<string>();
+    const early = breaker.call(() => first.promise);
+    clock.tick(30);
+    let late: unknown = 'pending';
+    void rejectionOf(breaker.call(() => new Promise<string>(() => undefined))).then((error) => (late = error));
+    clock.tick(10);
+    first.resolve('in time');
+    expect(await early).to.equal('in time');
+    await clock.tickAsync(89); // 99 ms after the second call started (the first one's deadline passed)
+    expect(late).to.equal('pending');
+    await clock.tickAsync(1);
+    expect(isCircuitBreakerTimeoutException(late)).to.equal(true);
+    expect(breaker.stats().timeouts).to.equal(1);
+  });
+
+  it('calls of one millisecond share one AbortSignal, aborted once they time out; a later call gets its own', async () => {
+    const signals: AbortSignal[] = [];
+    const hang = (signal?: AbortSignal): Promise<string> => {
+      signals.push(signal!);
+      return new Promise(() => undefined);
+    };
+    const together = [rejectionOf(breaker.call(hang)), rejectionOf(breaker.call(hang))];
+    clock.tick(1);
+    const later = rejectionOf(breaker.call(hang));
+    expect(signals[0]).to.equal(signals[1]);
+    expect(signals[2]).not.to.equal(signals[0]);
+    clock.tick(99);
+    const [a, b] = await Promise.all(together);
+    expect(signals[0]!.aborted).to.equal(true);
+    expect(signals[0]!.reason).to.equal(a);
+    expect(isCircuitBreakerTimeoutException(b)).to.equal(true);
+    expect(signals[2]!.aborted, 'its deadline is a millisecond later').to.equal(false);
+    clock.tick(1);
+    await later;
+    expect(signals[2]!.aborted).to.equal(true);
+  });
+
+  it('never aborts the signal of calls that all settled in time', async () => {
+    let received: AbortSignal | undefined;
+    await breaker.call((signal?: AbortSignal) => ((received = signal), Promise.resolve('ok')));
+    clock.tick(1_000);
+    expect(received!.aborted).to.equal(false);
   });
 
   it('re-raises a rejection that comes in time unchanged', async () => {

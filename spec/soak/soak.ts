@@ -8,7 +8,7 @@
  * Time comes from the `clock` option (no real sleeps). The heap is measured after
  * full GCs at checkpoints; it must not grow from the first checkpoint to the
  * last by more than a small tolerance, nor keep growing checkpoint after checkpoint.
- * A second breaker with a `timeout` runs 100,000 calls to show its timers are all cleared.
+ * A second breaker with a `timeout` runs 1,000,000 calls: one timer serves the pending ones, none is left.
  */
 import assert from 'node:assert/strict';
 import { CircuitBreaker } from '../../src';
@@ -17,6 +17,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc (npm run test:soak)');
 
 const TOTAL = Number(process.env.SOAK_CALLS ?? 1_000_000);
+const TIMED_TOTAL = Number(process.env.SOAK_TIMED_CALLS ?? 1_000_000);
 const BATCH = 20;
 const CHECKPOINTS = 10;
 /** Bytes the heap may differ by between the first and last checkpoint (GC noise, JIT code, interned strings). */
@@ -32,8 +33,8 @@ function timeouts(): number {
 }
 
 /**
- * Timers set and neither fired nor cleared. The breaker `unref`s its timeout timers, and
- * `getActiveResourcesInfo()` lists only ref'd ones, so setTimeout is counted here as well.
+ * Timers set and neither fired nor cleared. `getActiveResourcesInfo()` lists only ref'd ones (those
+ * keeping the process alive), so setTimeout is counted here as well.
  */
 const pendingTimers = new Set<unknown>();
 const realSetTimeout = globalThis.setTimeout;
@@ -121,18 +122,36 @@ async function soak(): Promise<void> {
   assert.ok(!rising, `heap rises at every checkpoint: ${heap.join(', ')}`);
 }
 
+/**
+ * A million calls through a breaker with a `timeout`: one timer serves every pending call (ref'd while any
+ * is pending, so a caller awaiting a deadline gets it); once all settled none keeps the process alive, and
+ * the last one is gone by its deadline. The heap stays flat.
+ */
 async function timers(): Promise<void> {
-  const timed = new CircuitBreaker({ name: 'soak-timeout', failureThreshold: 1_000_000, timeout: 60_000 });
-  const n = 100_000;
-  for (let i = 0; i < n; i += BATCH) {
+  const timeout = 50;
+  const timed = new CircuitBreaker({ name: 'soak-timeout', failureThreshold: 1_000_000, timeout });
+  const heap: number[] = [];
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < TIMED_TOTAL; i += BATCH) {
     const batch: Promise<unknown>[] = [];
     for (let j = 0; j < BATCH; j++) batch.push(timed.call(() => ((i + j) % 2 === 0 ? Promise.resolve(j) : Promise.reject(error))).catch(() => undefined));
-    assert.equal(pendingTimers.size, BATCH, 'a pending call with a timeout has its timer');
+    assert.equal(pendingTimers.size, 1, 'one timer serves the pending calls');
+    assert.equal(timeouts(), 1, 'and keeps the process alive while they are pending');
     await Promise.all(batch);
+    if ((i + BATCH) % (TIMED_TOTAL / CHECKPOINTS) === 0) heap.push(heapAfterGc());
   }
-  await new Promise((resolve) => setImmediate(resolve));
-  console.log(`timeout breaker: ${n.toLocaleString('en')} calls, ${pendingTimers.size} timers left pending`);
-  assert.equal(pendingTimers.size, 0, 'every timeout timer was cleared');
+  assert.equal(timeouts(), 0, 'all settled: no timer keeps the process alive');
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stats = timed.stats();
+  assert.equal(stats.calls, TIMED_TOTAL);
+  assert.equal(stats.timeouts, 0);
+  const growth = heap[heap.length - 1]! - heap[0]!;
+  console.log(`timeout breaker: ${TIMED_TOTAL.toLocaleString('en')} calls in ${seconds.toFixed(1)} s, heap growth first to last checkpoint ${(growth / 1024).toFixed(1)} KB`);
+  assert.ok(growth < TOLERANCE, `heap grew by ${growth} bytes over ${TIMED_TOTAL} calls with a timeout`);
+  // The idle timer fires once more, by the last deadline, and is not armed again.
+  await new Promise((resolve) => realSetTimeout(resolve, timeout + 20));
+  console.log(`  timers left pending ${timeout + 20} ms after the last call settled: ${pendingTimers.size}`);
+  assert.equal(pendingTimers.size, 0, 'every timeout timer fired or was cleared');
 }
 
 void (async () => {

@@ -6,7 +6,7 @@ import type { StateChangeEvent, SuccessEvent, TransitionReason } from '../events
 import { BreakerEvents, announceFailure, announceRefusal, announceSuccess, announceTransition, type Trip } from './announce';
 import { readClock } from './clock';
 import { FleetLink } from './fleet-link';
-import { callGuarded, isThenable, type AnyFunction } from './guarded-call';
+import { Deadlines, callGuarded, isThenable, type AnyFunction } from './guarded-call';
 import { resolveOnce, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
 import { CLOSED, DISABLED, ISOLATED, PROBE_DUE, PROBING, afterRelease, arrive, backedOff, openFor, publicState } from './rules';
 import { onCountedFailure, onIgnoredError, onSuccess, type BreakerState } from './rules';
@@ -45,6 +45,8 @@ export class CircuitBreaker<F = never> {
   private resetTimeoutNow!: number;
   /** Made when a `store` is set and the breaker is named. */
   private fleet: FleetLink | undefined;
+  /** The pending calls with a `timeout`, made on the first. */
+  private pendingDeadlines: Deadlines | undefined;
   private breakerName: string;
 
   private calls = 0;
@@ -77,6 +79,7 @@ export class CircuitBreaker<F = never> {
     this.strategy = new ConsecutiveFailures(options.failureThreshold);
     // A fallback for refusals alone leaves the CLOSED path as it is.
     this.ownPromise = options.timeout !== undefined || options.fallbackOnFailure;
+    this.pendingDeadlines = undefined; // none pending: configure() only reaches a breaker not called yet
     this.resetTimeoutNow = options.resetTimeout;
   }
 
@@ -275,6 +278,11 @@ export class CircuitBreaker<F = never> {
     }
     announceFailure(this.events, this, error, failures);
     return true;
+  }
+
+  /** @internal */
+  deadlines(): Deadlines {
+    return (this.pendingDeadlines ??= new Deadlines(this.options.timeout!));
   }
 
   /** @internal */
