@@ -1,3 +1,8 @@
+/**
+ * `circuit-breaker-decorator`: `@CircuitBreaker()` for class methods in both decorator modes, the breaker
+ * class under the same name, its errors, events, stats and the fleet's store contract.
+ * @packageDocumentation
+ */
 export { CircuitBreaker } from './decorator/circuit-breaker';
 export type { CircuitBreakerConstructor, CircuitBreakerDecorator, CircuitBreakerDecoratorOptions } from './decorator/circuit-breaker';
 export type { CircuitBreakerScope } from './decorator/guard';

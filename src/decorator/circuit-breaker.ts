@@ -70,7 +70,10 @@ export interface CircuitBreakerConstructor {
   readonly prototype: Breaker<any>;
 }
 
-/** A circuit breaker (the instance type of `new CircuitBreaker(...)`). */
+/**
+ * A circuit breaker (the instance type of `new CircuitBreaker(...)`).
+ * @interface
+ */
 export type CircuitBreaker<F = never> = Breaker<F>;
 
 const DECORATOR_ONLY_OPTIONS: readonly string[] = ['scope'];

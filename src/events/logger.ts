@@ -5,7 +5,7 @@ export type CircuitBreakerLogEvent = 'circuit_breaker_opened' | 'circuit_breaker
 
 /**
  * What a logger receives: one structured record. `message` and `event` both
- * hold the seed's event name, so winston (which reads `message`), pino (which
+ * hold the event name, so winston (which reads `message`), pino (which
  * logs the object's fields) and `console` all show it.
  */
 export interface CircuitBreakerLogRecord {

@@ -11,6 +11,7 @@
  * const registry = new Registry();
  * const metrics = createCircuitBreakerMetrics({ registry });   // every decorated method's breaker
  * metrics.add(paymentsBreaker);                                  // and plain breakers you name
+ * @packageDocumentation
  */
 import { Counter, Gauge, register as defaultRegistry, type Registry } from 'prom-client';
 import type { CircuitBreaker } from '../breaker/breaker';

@@ -13,7 +13,7 @@ export type RedisCircuitStoreOptions = (
   | {
       /**
        * Your ioredis client, used for commands; the store subscribes on a
-       * `duplicate()` of it. Configure it as the README says (no offline
+       * `duplicate()` of it. Configure it as docs/fleet.md says (no offline
        * queue, a `commandTimeout`), or a slow Redis can hold a transition back.
        */
       readonly client: Redis;
@@ -35,7 +35,7 @@ export type RedisCircuitStoreOptions = (
   /**
    * Milliseconds a probe lease lasts: if the prober dies, another process
    * probes after it. Make it longer than a probe takes (a breaker with a
-   * `timeout` option uses that plus a margin, when larger).
+   * `timeout` option asks for twice its timeout, when larger).
    * @default 10_000
    */
   readonly probeLease?: number;
