@@ -1,14 +1,15 @@
 import { refusalException } from '../errors/circuit-breaker-open-exception';
 import { describeValue } from '../common/describe-value';
-import { rethrowLater, type Disposable } from '../events/listeners';
+import type { Disposable } from '../events/listeners';
 import type { CircuitState, CloseEvent, FailureEvent, HalfOpenEvent, OpenEvent, RefusalEvent } from '../events/types';
 import type { StateChangeEvent, SuccessEvent, TransitionReason } from '../events/types';
 import { BreakerEvents, announceFailure, announceRefusal, announceSuccess, announceTransition, type Trip } from './announce';
 import { readClock } from './clock';
 import { FleetLink } from './fleet-link';
+import { disable, enable, isolate, reset, type IsolationGroup } from './manual-control';
 import { Deadlines, callGuarded, isThenable, type AnyFunction } from './guarded-call';
-import { resolveOnce, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
-import { CLOSED, DISABLED, ISOLATED, PROBE_DUE, PROBING, afterRelease, arrive, backedOff, openFor, publicState } from './rules';
+import { countsAsFailure, resolveOnce, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { CLOSED, DISABLED, ISOLATED, PROBING, arrive, backedOff, openFor, publicState } from './rules';
 import { onCountedFailure, onIgnoredError, onSuccess, type BreakerState } from './rules';
 import type { CircuitBreakerStats } from './stats';
 import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
@@ -21,8 +22,12 @@ type Settle = (value: unknown) => void;
  * has passed; then one probe call is let through (HALF_OPEN): success CLOSEs
  * it, failure re-OPENs it. The state table is in rules.ts.
  *
- * It keeps no timers: time is read from the clock when a call arrives.
- * Construct it through the exported `CircuitBreaker` (`new CircuitBreaker(options)`).
+ * Its states keep no timers: time is read from the clock when a call arrives
+ * (a `timeout` arms one timer, only while calls with it are pending). Jobs
+ * live beside it: rules.ts (the state table), guarded-call.ts (timeout and
+ * fallback), fleet-link.ts (a store), manual-control.ts (an operator's
+ * controls), announce.ts (events). Construct it through the exported
+ * `CircuitBreaker` (`new CircuitBreaker(options)`).
  *
  * @typeParam F - what the `fallback` option returns (`never` without one).
  */
@@ -40,11 +45,11 @@ export class CircuitBreaker<F = never> {
   private strategy!: TripStrategy;
   /** True with `timeout` or `fallbackOnFailure`: calls take the path with a promise of their own (guarded-call.ts). */
   private ownPromise!: boolean;
-  /** The open `isolate()` handles; reset() and disable() drop it, so older handles release nothing. */
-  private isolation: { handles: number; readonly wasOpen: boolean } | undefined;
+  /** @internal The open `isolate()` handles (manual-control.ts). */
+  isolation: IsolationGroup | undefined;
   private resetTimeoutNow!: number;
-  /** Made when a `store` is set and the breaker is named. */
-  private fleet: FleetLink | undefined;
+  /** @internal Made when a `store` is set and the breaker is named. */
+  fleet: FleetLink | undefined;
   /** The pending calls with a `timeout`, made on the first. */
   private pendingDeadlines: Deadlines | undefined;
   private breakerName: string;
@@ -253,7 +258,7 @@ export class CircuitBreaker<F = never> {
 
   /** @internal @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
   settleRejected(period: number, error: unknown, own: boolean): boolean {
-    if (!own && !this.counts(error)) {
+    if (!own && !countsAsFailure(this.options.isFailure, error)) {
       this.ignored++;
       if (period !== this.period) this.lateOutcomes++;
       else this.current = onIgnoredError(this.current);
@@ -295,18 +300,6 @@ export class CircuitBreaker<F = never> {
     this.lateOutcomes++;
   }
 
-  private counts(error: unknown): boolean {
-    const isFailure = this.options.isFailure;
-    if (isFailure === undefined) return true;
-    try {
-      return isFailure(error) !== false;
-    } catch (filterError) {
-      // A broken filter must not hide an outage: count it, and surface the bug.
-      rethrowLater(filterError);
-      return true;
-    }
-  }
-
   private trip(openedAt: number, reason: TransitionReason, failures: number, error: unknown): void {
     const wait = this.resetTimeoutNow;
     this.opened++;
@@ -315,8 +308,8 @@ export class CircuitBreaker<F = never> {
     this.fleet?.tellOpened(opened, wait, reason === 'probe-failed' ? 'probe' : 'trip');
   }
 
-  /** Swaps the state, starts a period (new reactions, an empty count), announces a change of kind. */
-  private transition(next: BreakerState, reason: TransitionReason, trip?: Trip): void {
+  /** @internal Swaps the state, starts a period (new reactions, an empty count), announces a change of kind. */
+  transition(next: BreakerState, reason: TransitionReason, trip?: Trip): void {
     const previous = this.current;
     this.current = next;
     this.period++;
@@ -338,38 +331,12 @@ export class CircuitBreaker<F = never> {
     return readClock(this.options.clock, this);
   }
 
-  // ---- what the fleet does (fleet-link.ts) ----------------------------------
-
-  /** @internal */
-  probeGranted(leaseUntil: number): void {
-    this.transition(leaseUntil === Infinity ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil }, 'reset-timeout');
+  /** @internal The fleet opened the circuit here, from CLOSED: an opening, for the stats. */
+  countOpening(): void {
+    this.opened++;
   }
 
-  /** @internal */
-  probingElsewhere(leaseUntil: number): void {
-    this.transition({ kind: 'HALF_OPEN', probe: 'elsewhere', leaseUntil }, 'store');
-  }
-
-  /** @internal */
-  closedByFleet(): void {
-    this.isolation = undefined;
-    this.transition(CLOSED, 'store');
-  }
-
-  /** @internal */
-  openedByFleet(remaining: number): void {
-    // An isolation ended fleet-wide (released elsewhere): its handles here release nothing.
-    this.isolation = undefined;
-    if (this.current.kind === 'CLOSED') this.opened++;
-    this.transition(openFor(this.now(), remaining), 'store', { failures: 0, error: undefined, wait: remaining });
-  }
-
-  /** @internal */
-  isolatedByFleet(): void {
-    if (this.current !== ISOLATED) this.transition(ISOLATED, 'store');
-  }
-
-  // ---- manual control -------------------------------------------------------
+  // ---- manual control (manual-control.ts) ----------------------------------
 
   /**
    * Forces the circuit OPEN until every handle returned so far is disposed
@@ -377,44 +344,22 @@ export class CircuitBreaker<F = never> {
    * @example const handle = breaker.isolate(); // ... incident over: handle.dispose();
    */
   isolate(): Disposable {
-    const kind = this.current.kind;
-    const group = (this.isolation ??= { handles: 0, wasOpen: kind === 'OPEN' || kind === 'HALF_OPEN' });
-    group.handles++;
-    if (this.current !== ISOLATED) this.transition(ISOLATED, 'isolated');
-    this.fleet?.tellIsolated();
-    let released = false;
-    return {
-      dispose: () => {
-        if (released || this.isolation !== group) return; // reset() or disable() released it already
-        released = true;
-        if (--group.handles !== 0) return;
-        this.isolation = undefined;
-        // Failures had opened it: released, it is as after its wait, and the next call probes.
-        const next = afterRelease(group.wasOpen, this.now());
-        this.transition(next, 'released');
-        if (group.wasOpen) this.fleet?.tellOpened(next, 0, 'operator');
-        else this.fleet?.tellClosed('operator');
-      },
-    };
+    return isolate(this);
   }
 
   /** Closes the circuit now and clears the failure count, isolation and backoff. */
   reset(): void {
-    this.isolation = undefined;
-    this.transition(CLOSED, 'reset');
-    this.fleet?.tellClosed('operator');
+    reset(this);
   }
 
   /** Lets every call through, still recording stats, until `enable()`. */
   disable(): void {
-    if (this.current === DISABLED) return;
-    this.isolation = undefined;
-    this.transition(DISABLED, 'disabled');
+    disable(this);
   }
 
   /** Ends `disable()`: the breaker resumes, CLOSED with a zero count. */
   enable(): void {
-    if (this.current === DISABLED) this.transition(CLOSED, 'enabled');
+    enable(this);
   }
 
   // ---- observation ----------------------------------------------------------

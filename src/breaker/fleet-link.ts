@@ -1,6 +1,8 @@
 import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
 import type { AnyFunction } from './guarded-call';
-import { ISOLATED, type BreakerState } from './rules';
+import type { TransitionReason } from '../events/types';
+import type { Trip } from './announce';
+import { CLOSED, ISOLATED, PROBE_DUE, openFor, type BreakerState } from './rules';
 
 /**
  * How long a call waits for a store's answer to its lease request before its
@@ -8,19 +10,16 @@ import { ISOLATED, type BreakerState } from './rules';
  */
 export const LEASE_ANSWER_DEADLINE = 1_000;
 
-/** What the fleet may do to a breaker, and read of it. */
+/** What the fleet reads of a breaker, and may do to it. */
 export interface FleetMember {
   readonly current: BreakerState;
+  /** An isolation group here ends when the fleet closes or opens the circuit. */
+  isolation: unknown;
   now(): number;
   /** Runs a call through the breaker as its state now says (after a lease answer). */
   execute(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown>;
-  /** This process holds the fleet's lease until `leaseUntil` (Infinity: it decides alone): the next call probes. */
-  probeGranted(leaseUntil: number): void;
-  /** Another member holds the lease until `leaseUntil` and probes. */
-  probingElsewhere(leaseUntil: number): void;
-  closedByFleet(): void;
-  openedByFleet(remaining: number): void;
-  isolatedByFleet(): void;
+  transition(next: BreakerState, reason: TransitionReason, trip?: Trip): void;
+  countOpening(): void;
 }
 
 /** A call waiting for the fleet's answer to its probe-lease request. */
@@ -71,8 +70,8 @@ export class FleetLink {
     this.membership.open(wait, by).then(
       (remaining) => {
         if (this.member.current !== opened || remaining === wait) return;
-        if (remaining === Infinity) this.member.isolatedByFleet(); // an operator isolated the fleet
-        else this.member.openedByFleet(remaining);
+        if (remaining === Infinity) this.isolatedByFleet(); // an operator isolated the fleet
+        else this.openedByFleet(remaining);
       },
       () => undefined,
     );
@@ -109,7 +108,7 @@ export class FleetLink {
         if (this.member.current === request.waiting) decide(); // else decided meanwhile (a push, an operator)
         resolve(this.member.execute(fn, thisArg, args));
       };
-      const alone = (): void => this.member.probeGranted(Infinity);
+      const alone = (): void => this.probeGranted(Infinity);
       // A caller awaits this call: like any timer a caller awaits, it keeps the process alive, for at most the deadline.
       request.timer = setTimeout(() => answered(alone), LEASE_ANSWER_DEADLINE);
       this.membership.acquireProbe(lease).then(
@@ -120,10 +119,12 @@ export class FleetLink {
   }
 
   private adoptLeaseAnswer(answer: ProbeLease): void {
-    if (answer.granted) return this.member.probeGranted(this.member.now() + answer.lease);
+    if (answer.granted) return this.probeGranted(this.member.now() + answer.lease);
     const fleet = answer.fleet;
     // Another member holds the lease and probes: refuse until its outcome is pushed, or its lease runs out.
-    if (fleet.state === 'OPEN' && fleet.remaining === 0) return this.member.probingElsewhere(this.member.now() + Math.max(1, answer.retryIn));
+    if (fleet.state === 'OPEN' && fleet.remaining === 0) {
+      return this.member.transition({ kind: 'HALF_OPEN', probe: 'elsewhere', leaseUntil: this.member.now() + Math.max(1, answer.retryIn) }, 'store');
+    }
     this.adopt(fleet, 'event');
   }
 
@@ -133,8 +134,8 @@ export class FleetLink {
     if (state.kind === 'DISABLED') return; // a disabled breaker passes every call through, whatever the fleet says
     // Our own probe's outcome will tell the fleet; only an operator's isolation overrides it.
     if (state.kind === 'HALF_OPEN' && state.probe === 'here' && fleet.state !== 'ISOLATED') return;
-    if (fleet.state === 'OPEN') return this.member.openedByFleet(fleet.remaining);
-    if (fleet.state === 'ISOLATED') return this.member.isolatedByFleet();
+    if (fleet.state === 'OPEN') return this.openedByFleet(fleet.remaining);
+    if (fleet.state === 'ISOLATED') return this.isolatedByFleet();
     if (state.kind === 'CLOSED') return;
     if (update === 'sync' && state === ISOLATED) return this.tellIsolated(); // the store restarted empty: isolate it again
     if (update === 'sync' && state.kind === 'OPEN') {
@@ -142,6 +143,24 @@ export class FleetLink {
       if (this.membership.available) this.membership.open(Math.max(0, state.probeAt - this.member.now()), 'trip').catch(() => undefined);
       return;
     }
-    this.member.closedByFleet();
+    this.member.isolation = undefined;
+    this.member.transition(CLOSED, 'store');
+  }
+
+  /** This process holds the fleet's lease until `leaseUntil` (Infinity: it decides alone): the next call probes. */
+  private probeGranted(leaseUntil: number): void {
+    this.member.transition(leaseUntil === Infinity ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil }, 'reset-timeout');
+  }
+
+  private openedByFleet(remaining: number): void {
+    const member = this.member;
+    // An isolation ended fleet-wide (released elsewhere): its handles here release nothing.
+    member.isolation = undefined;
+    if (member.current.kind === 'CLOSED') member.countOpening();
+    member.transition(openFor(member.now(), remaining), 'store', { failures: 0, error: undefined, wait: remaining });
+  }
+
+  private isolatedByFleet(): void {
+    if (this.member.current !== ISOLATED) this.member.transition(ISOLATED, 'store');
   }
 }

@@ -1,5 +1,6 @@
 import { describeValue } from '../common/describe-value';
 import { checkKnownOptions } from '../common/known-options';
+import { rethrowLater } from '../events/listeners';
 import type { CircuitBreakerLogger } from '../events/logger';
 import { isCircuitStore, type CircuitStore } from '../store/circuit-store';
 
@@ -325,4 +326,16 @@ export function positionalOptions(failureThreshold: unknown, resetTimeout: unkno
   // Stryker disable next-line ConditionalExpression: an option set to undefined means its default, as a missing one does
   if (resetTimeout !== undefined) options.resetTimeout = resetTimeout;
   return options;
+}
+
+/** Whether `isFailure` counts `error` as the dependency's failure (every error does without one). */
+export function countsAsFailure(isFailure: ((error: unknown) => boolean) | undefined, error: unknown): boolean {
+  if (isFailure === undefined) return true;
+  try {
+    return isFailure(error) !== false;
+  } catch (filterError) {
+    // A broken filter must not hide an outage: count it, and surface the bug.
+    rethrowLater(filterError);
+    return true;
+  }
 }
