@@ -1,107 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Redis, { type RedisOptions } from 'ioredis';
-import { checkKnownOptions } from '../common/known-options';
+import type Redis from 'ioredis';
+import { connect, type RedisCircuitStoreOptions } from './connections';
+
+export type { RedisCircuitStoreOptions };
+import { ACQUIRE_SCRIPT, OPEN_SCRIPT, READ_SCRIPT, SET_SCRIPT } from './scripts';
 import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
-
-/** Options of `RedisCircuitStore`: a `url` (the store makes and owns its connections) or a `client` (yours). */
-export type RedisCircuitStoreOptions = (
-  | {
-      /** `redis://host:port/db`; the store connects with the options below. */
-      readonly url: string;
-      readonly client?: never;
-    }
-  | {
-      /**
-       * Your ioredis client, used for commands; the store subscribes on a
-       * `duplicate()` of it. Configure it as docs/fleet.md says (no offline
-       * queue, a `commandTimeout`), or a slow Redis can hold a transition back.
-       */
-      readonly client: Redis;
-      readonly url?: never;
-    }
-) & {
-  /**
-   * Prefix of every key and channel. Keys are `${prefix}{${name}}:state` and
-   * the like: the `{name}` hash tag keeps one circuit's keys in one Redis Cluster slot.
-   * @default 'circuit-breaker:'
-   */
-  readonly prefix?: string;
-  /**
-   * Milliseconds a store command may take before the breaker stops waiting
-   * and decides alone (only with `url`).
-   * @default 250
-   */
-  readonly commandTimeout?: number;
-  /**
-   * Milliseconds a probe lease lasts: if the prober dies, another process
-   * probes after it. Make it longer than a probe takes (a breaker with a
-   * `timeout` option asks for twice its timeout, when larger).
-   * @default 10_000
-   */
-  readonly probeLease?: number;
-  /** Further ioredis options (only with `url`). */
-  readonly redisOptions?: RedisOptions;
-};
-
-// A transition the store gave up waiting for (a command timeout, Redis hung) must not take effect when Redis
-// runs it later: by then the breaker has decided alone, and a stale trip would open every process.
-// Each write carries a deadline in Redis's clock (TIME), estimated from an offset measured on connecting ('0': none).
-const LATE = `
-local function late(deadline)
-  if deadline == '0' then return false end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
-end
-`;
-// KEYS: state, wait, lease.  ARGV: wait ms, by ('trip', 'probe', 'operator'), channel, message, deadline
-// Returns the wait to adopt; -1: this one; -2: late, not applied; -3: isolated by an operator, not applied.
-const OPEN_SCRIPT = `${LATE}
-if late(ARGV[5]) then return -2 end
-local state = redis.call('GET', KEYS[1])
-if state == 'ISOLATED' and ARGV[2] ~= 'operator' then return -3 end
-if ARGV[2] == 'trip' and state == 'OPEN' then
-  local ttl = redis.call('PTTL', KEYS[2])
-  if ttl > 0 then return ttl end
-end
-redis.call('SET', KEYS[1], 'OPEN')
-redis.call('DEL', KEYS[3])
-if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) else redis.call('DEL', KEYS[2]) end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
-return -1
-`;
-// KEYS: state, wait, lease.  ARGV: lease ms, holder, deadline
-const ACQUIRE_SCRIPT = `${LATE}
-if late(ARGV[3]) then return {'LATE', 0} end
-local state = redis.call('GET', KEYS[1])
-if not state then return {'CLOSED', 0} end
-if state == 'ISOLATED' then return {'ISOLATED', 0} end
-local wait = redis.call('PTTL', KEYS[2])
-if wait > 0 then return {'OPEN', wait} end
-if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[1]) then return {'GRANTED', 0} end
-if redis.call('GET', KEYS[3]) == ARGV[2] then
-  redis.call('PEXPIRE', KEYS[3], ARGV[1])
-  return {'GRANTED', 0}
-end
-return {'LEASED', redis.call('PTTL', KEYS[3])}
-`;
-// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message, deadline, by ('probe', 'operator')
-// Returns 1: applied; 0: late; 2: a probe's close left an operator's isolation in place.
-const SET_SCRIPT = `${LATE}
-if late(ARGV[4]) then return 0 end
-if ARGV[5] == 'probe' and redis.call('GET', KEYS[1]) == 'ISOLATED' then return 2 end
-if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('DEL', KEYS[2], KEYS[3])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1
-`;
-// KEYS: state, wait
-const READ_SCRIPT = `
-local state = redis.call('GET', KEYS[1])
-if not state then return {'CLOSED', 0} end
-local wait = redis.call('PTTL', KEYS[2])
-if wait < 0 then wait = 0 end
-return {state, wait}
-`;
 
 const unavailable = (): Promise<never> => Promise.reject(new Error('RedisCircuitStore is closed'));
 /** What a closed store's `join` returns: never available, so the breaker decides alone. */
@@ -153,55 +56,13 @@ export class RedisCircuitStore implements CircuitStore {
   private readonly readyWaiters = new Set<(ready: boolean) => void>();
 
   constructor(options: RedisCircuitStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('RedisCircuitStore needs { url } or { client }');
-    checkKnownOptions(options, ['url', 'client', 'prefix', 'commandTimeout', 'probeLease', 'redisOptions'], 'RedisCircuitStore');
-    const { url, client } = options as { url?: unknown; client?: unknown };
-    if ((url === undefined) === (client === undefined)) throw new TypeError('RedisCircuitStore needs exactly one of url or client');
-    const prefix = options.prefix ?? 'circuit-breaker:';
-    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-      throw new TypeError('prefix must be a string without { or } (the breaker name is the hash tag)');
-    }
-    this.prefix = prefix;
-    const commandTimeout = options.commandTimeout ?? 250;
-    if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
-      throw new RangeError(`commandTimeout must be a positive number of milliseconds, got ${String(commandTimeout)}`);
-    }
-    const probeLease = options.probeLease ?? 10_000;
-    if (typeof probeLease !== 'number' || !Number.isInteger(probeLease) || probeLease <= 0) {
-      throw new RangeError(`probeLease must be a positive integer of milliseconds, got ${String(probeLease)}`);
-    }
-    this.probeLeaseMs = probeLease;
-
-    if (url !== undefined) {
-      if (typeof url !== 'string') throw new TypeError('url must be a string');
-      this.client = new Redis(url, {
-        // A dead or hung Redis must surface at once: a transition is never queued behind a reconnect.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout,
-        connectTimeout: Math.max(1000, commandTimeout),
-        retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-        // ioredis's disconnect() ends a socket and destroys it only after this (2 s by default, on a
-        // timer that holds the process): with Redis down or hung, close() would keep the process alive that long.
-        disconnectTimeout: commandTimeout,
-        ...options.redisOptions,
-      });
-      this.ownsClient = true;
-    } else {
-      if (typeof (client as Redis).duplicate !== 'function') throw new TypeError('client must be an ioredis client');
-      this.client = client as Redis;
-      this.ownsClient = false;
-    }
-    this.commandTimeoutMs = this.client.options.commandTimeout ?? commandTimeout;
-    // The subscriber must keep its queue: a subscribe issued before it connects is sent when it does.
-    this.subscriber = this.client.duplicate({
-      enableOfflineQueue: true,
-      commandTimeout: undefined,
-      // The 'ready' handler below subscribes again itself, with its failure handled. ioredis's own
-      // re-subscription has no handler: a close() during a reconnect rejected it unhandled, ending the process.
-      autoResubscribe: false,
-      disconnectTimeout: (url !== undefined ? options.redisOptions?.disconnectTimeout : undefined) ?? commandTimeout,
-    });
+    const connections = connect(options);
+    this.client = connections.client;
+    this.subscriber = connections.subscriber;
+    this.ownsClient = connections.ownsClient;
+    this.prefix = connections.prefix;
+    this.probeLeaseMs = connections.probeLeaseMs;
+    this.commandTimeoutMs = connections.commandTimeoutMs;
     this.client.on('error', this.onClientError);
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
