@@ -20,9 +20,9 @@
  *
  * Static mutants (in code that runs while modules load and spec classes are decorated: option validation,
  * breaker construction, decorator application) are ignored: Stryker cannot tell which test covers them, so
- * each one re-runs every spec, 98% of the run time for 28% of the mutants. Their code is covered by the
- * option, decorator and bad-input specs (c8: options.ts 100% lines and branches); a full run, about
- * 40 minutes on two cores: `npm run mutation -- --ignoreStatic false`.
+ * each one re-runs every spec, 98% of the run time for 28% of the mutants. Their code is covered by
+ * spec/breaker/options.spec.ts and spec/decorator/ (c8: options.ts 100% lines and branches); a full run,
+ * about 40 minutes on two cores: `npm run mutation -- --ignoreStatic false`.
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker } from '../../src';
-import { deferred, fail, ok, openTheCircuit, rejectionOf } from '../support/helpers';
-import { uncaughtDuring } from '../events/uncaught';
+import { changesOf, deferred, fail, ok, openTheCircuit, rejectionOf } from '../support/helpers';
+import { uncaughtDuring } from '../support/uncaught';
 
 class NotFound extends Error {}
 
-describe('CircuitBreaker isFailure option', () => {
+/** The isFailure option: what an error it does not count changes (onIgnoredError in src/breaker/rules.ts). */
+describe('isFailure', () => {
   let clock: sinon.SinonFakeTimers;
   let isFailure: sinon.SinonSpy<[unknown], boolean>;
   let breaker: CircuitBreaker<never>;
@@ -69,5 +70,28 @@ describe('CircuitBreaker isFailure option', () => {
     expect(broken.state).to.equal('OPEN');
     expect(uncaught).to.have.ordered.members([bug]);
     await breaker.call(ok);
+  });
+
+  describe('an error isFailure ignores', () => {
+    it('leaves a CLOSED breaker CLOSED and a disabled one disabled', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 1, isFailure: () => false });
+      await rejectionOf(breaker.call(() => Promise.reject(new Error('ignored'))));
+      expect(breaker.state).to.equal('CLOSED');
+      breaker.disable();
+      await rejectionOf(breaker.call(() => Promise.reject(new Error('ignored'))));
+      expect(breaker.stats()).to.include({ state: 'CLOSED', disabled: true, ignored: 2 });
+    });
+
+    it('from a probe: the next call probes, without a second half-open transition', async () => {
+      const real = new Error('down');
+      const breaker = new CircuitBreaker({ failureThreshold: 1, resetTimeout: 100, isFailure: (error) => error === real });
+      await rejectionOf(breaker.call(() => Promise.reject(real)));
+      clock.tick(100);
+      const changes = changesOf(breaker);
+      await rejectionOf(breaker.call(() => Promise.reject(new Error('ignored'))));
+      expect(breaker.state).to.equal('HALF_OPEN');
+      expect(await breaker.call(() => Promise.resolve('ok'))).to.equal('ok');
+      expect(changes).to.deep.equal(['OPEN>HALF_OPEN:reset-timeout', 'HALF_OPEN>CLOSED:probe-succeeded']);
+    });
   });
 });

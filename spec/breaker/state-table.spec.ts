@@ -6,7 +6,8 @@ import { deferred, fail, flush, ok, openTheCircuit, rejectionOf } from '../suppo
 const THRESHOLD = 3;
 const RESET_TIMEOUT = 1_000;
 
-describe('CircuitBreaker state table', () => {
+/** The state table (src/breaker/rules.ts), row by row, through breaker.call (src/breaker/breaker.ts). */
+describe('the state table', () => {
   let clock: sinon.SinonFakeTimers;
   let breaker: CircuitBreaker<never>;
 
@@ -303,6 +304,19 @@ describe('CircuitBreaker state table', () => {
       expect(await rejectionOf(custom.call(ok))).to.be.instanceOf(CircuitBreakerOpenException);
       now += 100;
       expect(await custom.call(ok)).to.equal('ok');
+    });
+
+    describe('a wall clock that steps back', () => {
+      it('waits at most one resetTimeout from the step, not the step as well', async () => {
+        const breaker = new CircuitBreaker({ failureThreshold: 1, resetTimeout: 1_000 });
+        clock.setSystemTime(10_000_000);
+        await openTheCircuit(breaker);
+        clock.setSystemTime(10_000_000 - 3_600_000); // an hour back
+        const refusal = (await rejectionOf(breaker.call(ok))) as { retryAfter: number };
+        expect(refusal.retryAfter).to.equal(1_000);
+        clock.tick(1_000);
+        expect(await breaker.call(ok)).to.equal('ok');
+      });
     });
   });
 });

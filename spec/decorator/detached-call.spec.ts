@@ -123,4 +123,21 @@ describe('decorator: an instance method called without an instance', () => {
     expect(await ping()).to.equal('pong');
     expect(getCircuitBreaker(Health, 'ping').stats().calls).to.equal(1);
   });
+
+  describe("scope 'instance'", () => {
+    it('rejects a call detached from its instance with a TypeError naming the method, never a synchronous throw', async () => {
+      class Tenant {
+        @CircuitBreaker({ scope: 'instance' })
+        async load(): Promise<string> {
+          return 'ok';
+        }
+      }
+      const detached = new Tenant().load;
+      let result: Promise<string> | undefined;
+      expect(() => (result = detached.call(undefined))).not.to.throw();
+      const error = await rejectionOf(result!);
+      expect(error).to.be.instanceOf(TypeError);
+      expect((error as Error).message).to.match(/load has one breaker per instance/);
+    });
+  });
 });

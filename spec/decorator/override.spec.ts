@@ -23,4 +23,24 @@ describe('getCircuitBreaker on an overridden method', () => {
   it('throws for a subclass that overrides it undecorated', () => {
     expect(() => getCircuitBreaker(new Undecorated(), 'load')).to.throw(TypeError, /Undecorated#load is not decorated/);
   });
+
+  describe('a subclass that overrides a decorated method undecorated, made before any base instance', () => {
+    it('has no breaker, and the base keeps its own', async () => {
+      class Base {
+        @CircuitBreaker()
+        async load(): Promise<string> {
+          return 'base';
+        }
+      }
+      class Sub extends Base {
+        override async load(): Promise<string> {
+          return 'sub';
+        }
+      }
+      const sub = new Sub();
+      expect(await sub.load()).to.equal('sub');
+      expect(() => getCircuitBreaker(sub, 'load')).to.throw(TypeError, 'Sub#load is not decorated');
+      expect(getCircuitBreaker(new Base(), 'load').name).to.equal('Base#load');
+    });
+  });
 });

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, CircuitBreakerOpenException, getCircuitBreaker, listCircuitBreakers } from '../../src';
 import { fail, rejectionOf } from '../support/helpers';
+import { isStandard } from '../support/mode';
 
+/** The registry of decorated methods (src/decorator/registry.ts): getCircuitBreaker, listCircuitBreakers, shared breakers. */
 describe('breaker registry', () => {
   let clock: sinon.SinonFakeTimers;
   beforeEach(() => {
@@ -74,6 +76,34 @@ describe('breaker registry', () => {
       expect(() => getCircuitBreaker(null as never, 'get')).to.throw(TypeError, 'null');
       expect(() => getCircuitBreaker('text' as never, 'get')).to.throw(TypeError, 'string');
     });
+
+    it('throws TypeError for a method name that is neither a string nor a symbol', () => {
+      expect(() => getCircuitBreaker({}, 1 as never)).to.throw(TypeError, 'needs a method name, got number');
+      expect(() => getCircuitBreaker({}, undefined as never)).to.throw(TypeError, 'needs a method name, got undefined');
+    });
+
+    it('names the missing method on an object without a class, a class without a name, and by a symbol without description', () => {
+      expect(() => getCircuitBreaker(Object.create(null) as object, 'get')).to.throw(TypeError, '<anonymous>#get is not a method');
+      const anonymous = (() => class {})();
+      expect(() => getCircuitBreaker(anonymous as object, 'get')).to.throw(TypeError, '<anonymous>.get is not a method');
+      expect(() => getCircuitBreaker({}, Symbol())).to.throw(TypeError, 'Object#[] is not a method');
+      expect(() => getCircuitBreaker({}, Symbol('load'))).to.throw(TypeError, 'Object#[load] is not a method');
+    });
+
+    it('throws for a function-valued property that no decorator guards', () => {
+      expect(() => getCircuitBreaker({ run: () => Promise.resolve() }, 'run')).to.throw(TypeError, 'Object#run is not decorated with @CircuitBreaker');
+    });
+
+    it('finds the breaker of a decorated method copied onto a plain object (by the guarded function)', () => {
+      class Source {
+        @CircuitBreaker({ name: 'copied' })
+        async run(): Promise<string> {
+          return 'ok';
+        }
+      }
+      const holder = { run: Source.prototype.run };
+      expect(getCircuitBreaker(holder, 'run').name).to.equal('copied');
+    });
   });
 
   describe("scope 'instance'", () => {
@@ -98,6 +128,24 @@ describe('breaker registry', () => {
 
     it('getCircuitBreaker on the prototype or class throws: pass an instance', () => {
       expect(() => getCircuitBreaker(TenantDb.prototype, 'query')).to.throw(TypeError, /scope 'instance'.*pass an instance/);
+    });
+
+    it('keeps listing the live instances past 64 breakers, once each', async () => {
+      class Tenant {
+        @CircuitBreaker({ scope: 'instance' })
+        async ping(): Promise<string> {
+          return 'pong';
+        }
+      }
+      const tenants = Array.from({ length: 70 }, () => new Tenant());
+      for (const tenant of tenants) await tenant.ping();
+      const mine = new Set(tenants.map((tenant) => getCircuitBreaker(tenant, 'ping')));
+      expect(mine.size).to.equal(70);
+      const listed = listCircuitBreakers().filter((breaker) => mine.has(breaker));
+      expect(listed.length).to.equal(70);
+      // Looked up on the class instead of an instance: a clear error (standard: also after a lookup bound it).
+      expect(() => getCircuitBreaker(Tenant.prototype, 'ping')).to.throw(TypeError, 'pass an instance');
+      if (isStandard) expect(() => getCircuitBreaker(Tenant.prototype, 'ping')).to.throw(TypeError, 'Tenant#ping');
     });
   });
 

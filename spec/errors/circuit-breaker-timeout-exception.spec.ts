@@ -24,6 +24,16 @@ describe('CircuitBreakerTimeoutException', () => {
     expect(isCircuitBreakerTimeoutException(new Error('timeout'))).to.equal(false);
   });
 
+  it('carries the breaker, the timeout, a message naming both, its name and a cause', () => {
+    const cause = new Error('slow');
+    const error = new CircuitBreakerTimeoutException('api', 250, { cause });
+    expect(error.message).to.equal('Circuit breaker "api": call timed out after 250 ms');
+    expect([error.breaker, error.timeout, error.name, error.cause]).to.deep.equal(['api', 250, 'CircuitBreakerTimeoutException', cause]);
+    expect(Object.keys(error)).to.not.include('name');
+    expect(isCircuitBreakerTimeoutException(error)).to.equal(true);
+    expect(String(error)).to.equal('CircuitBreakerTimeoutException: Circuit breaker "api": call timed out after 250 ms');
+  });
+
   it('is recognised across two installed copies, both ways', () => {
     const copy = loadTheSecondCopy();
     expect(copy.CircuitBreakerTimeoutException).to.not.equal(CircuitBreakerTimeoutException);

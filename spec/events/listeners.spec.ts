@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { CircuitBreaker, CircuitBreakerOpenException } from '../../src';
+import { CircuitBreaker, CircuitBreakerOpenException, type StateChangeEvent } from '../../src';
+import { Listeners } from '../../src/events/listeners';
 import { fail, ok, openTheCircuit, rejectionOf } from '../support/helpers';
-import { uncaughtDuring } from './uncaught';
+import { uncaughtDuring } from '../support/uncaught';
 
-describe('CircuitBreaker typed events', () => {
+/** Typed listeners (src/events/listeners.ts): what each onX hears (announced by src/breaker/announce.ts). */
+describe('typed events', () => {
   let clock: sinon.SinonFakeTimers;
   let breaker: CircuitBreaker<never>;
   beforeEach(() => {
@@ -115,6 +117,81 @@ describe('CircuitBreaker typed events', () => {
 
   it('rejects a listener that is not a function', () => {
     expect(() => breaker.onOpen('log' as never)).to.throw(TypeError, 'listener');
+  });
+
+  describe('every transition is observable', () => {
+    it('reports the reason of every manual transition', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 1, resetTimeout: 10 });
+      const changes: StateChangeEvent[] = [];
+      breaker.onStateChange((change) => changes.push(change));
+      const handle = breaker.isolate();
+      handle.dispose();
+      await openTheCircuit(breaker);
+      breaker.reset();
+      breaker.disable();
+      breaker.enable();
+      expect(changes.map(({ from, to, reason }) => `${from}>${to}:${reason}`)).to.deep.equal([
+        'CLOSED>OPEN:isolated',
+        'OPEN>CLOSED:released',
+        'CLOSED>OPEN:threshold',
+        'OPEN>CLOSED:reset',
+        'CLOSED>CLOSED:disabled',
+        'CLOSED>CLOSED:enabled',
+      ]);
+      const closes: string[] = [];
+      breaker.onClose((event) => closes.push(event.reason));
+      breaker.isolate();
+      breaker.disable();
+      breaker.enable();
+      expect(closes).to.deep.equal(['disabled', 'enabled']);
+      expect(changes.at(-2)).to.deep.include({ from: 'OPEN', to: 'CLOSED', reason: 'disabled' });
+      expect(changes.at(-1)).to.deep.include({ from: 'CLOSED', to: 'CLOSED', reason: 'enabled' });
+    });
+
+    it('disable(), enable(), and isolate() while OPEN each emit a state change', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 1 });
+      const changes: string[] = [];
+      breaker.onStateChange(({ from, to, reason }: StateChangeEvent) => changes.push(`${from}>${to}:${reason}`));
+      breaker.disable();
+      breaker.enable();
+      await openTheCircuit(breaker);
+      breaker.isolate();
+      expect(changes).to.deep.equal(['CLOSED>CLOSED:disabled', 'CLOSED>CLOSED:enabled', 'CLOSED>OPEN:threshold', 'OPEN>OPEN:isolated']);
+    });
+
+    it('reports the failures that tripped it in the failure event', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 2 });
+      const counts: number[] = [];
+      breaker.onFailure(({ failures }) => counts.push(failures));
+      await rejectionOf(breaker.call(fail));
+      await rejectionOf(breaker.call(fail));
+      expect(counts).to.deep.equal([1, 2]);
+    });
+  });
+
+  describe('listeners', () => {
+    it('refuses a listener that is not a function, naming what it got', () => {
+      const breaker = new CircuitBreaker();
+      expect(() => breaker.onOpen(5 as never)).to.throw(TypeError, 'listener must be a function, got number 5');
+    });
+
+    it('dispose removes that registration only, once, leaving the others in order', () => {
+      const listeners = new Listeners<number>();
+      const heard: string[] = [];
+      const a = (n: number) => heard.push(`a${n}`);
+      const b = (n: number) => heard.push(`b${n}`);
+      const first = listeners.add(a);
+      listeners.add(b);
+      const again = listeners.add(a);
+      first.dispose();
+      first.dispose();
+      listeners.emit(1);
+      expect(heard).to.deep.equal(['b1', 'a1']);
+      again.dispose();
+      listeners.emit(2);
+      expect(heard).to.deep.equal(['b1', 'a1', 'b2']);
+      expect(listeners.size).to.equal(1);
+    });
   });
 
   describe('a listener that throws', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, type CircuitBreakerLogger, type CircuitBreakerLogRecord } from '../../src';
 import { ok, openTheCircuit, rejectionOf } from '../support/helpers';
-import { uncaughtDuring } from './uncaught';
+import { uncaughtDuring } from '../support/uncaught';
 
 /** console's shape: `warn(...data)` and `info(...data)`, plus methods the breaker must not use. */
 function consoleShaped() {

@@ -1,26 +1,121 @@
 /**
- * A small, pure reference model of DESIGN.md's state table, plus the manual
- * controls the README documents (isolate/dispose, reset, disable/enable) and
- * `isFailure`. It knows nothing of promises: the harness tells it, in order,
- * that a call arrived, that an admitted call settled, that time passed.
+ * A small, pure reference model of the state table, plus the manual controls
+ * (isolate/dispose, reset, disable/enable) and `isFailure`, written to be read
+ * beside src/breaker/rules.ts: the same states (`ModelState` is rules.ts's
+ * `BreakerState` without the fleet), the same probe vocabulary (HALF_OPEN with
+ * the probe `'due'` or `'here'`), and the same decisions under the same names
+ * (`publicState`, `openFor`, `arrive`, `onSuccess`, `onCountedFailure`,
+ * `onIgnoredError`, `afterRelease`). It is written apart from rules.ts and
+ * imports nothing of it, so that a mistake there is not copied here.
  *
- * | state | a call arrives | the call succeeds | the call fails |
- * | CLOSED | invoke | count := 0 | count += 1; count >= threshold: OPEN, remember the time |
- * | OPEN, before resetTimeout | refuse | | |
- * | OPEN, resetTimeout passed | HALF_OPEN; invoke this call as the probe | | |
- * | HALF_OPEN, probe in flight | refuse | CLOSED, count := 0 | OPEN again, fresh resetTimeout |
+ * | state                      | a call arrives (`arrive`)             | it succeeds (`onSuccess`) | it fails, counted (`onCountedFailure`) |
+ * | -------------------------- | ------------------------------------- | ------------------------- | -------------------------------------- |
+ * | CLOSED                     | invoke                                | count := 0                | count += 1; count >= threshold: OPEN   |
+ * | OPEN, before probeAt       | refuse, retryAfter = probeAt - now    |                           |                                        |
+ * | OPEN, probeAt passed       | the probe is due: HALF_OPEN `here`, invoke it |                   |                                        |
+ * | HALF_OPEN, probe `due`     | invoke it as the probe (HALF_OPEN `here`) |                       |                                        |
+ * | HALF_OPEN, probe `here`    | refuse, retryAfter 0                  | CLOSED, count := 0        | OPEN again, fresh resetTimeout         |
+ * | ISOLATED (reported OPEN)   | refuse, retryAfter Infinity           |                           |                                        |
+ * | DISABLED (reported CLOSED) | invoke                                | stats only                | stats only                             |
  *
- * Every transition starts a new "state period": the outcome of a call admitted
- * in an earlier period is returned to its caller but decides nothing, and is
- * counted in `lateOutcomes`.
+ * What rules.ts has and the model leaves out: the fleet (HALF_OPEN `elsewhere`,
+ * `leaseUntil`); OPEN's `openedAt`, which rules.ts keeps for a clock that steps
+ * back (the harness's clock only moves forward); `backedOff` (the model's
+ * breakers have no maxResetTimeout, so every wait is resetTimeout).
+ *
+ * It knows nothing of promises: the harness tells it, in order, that a call
+ * arrived, that an admitted call settled, that time passed. Every transition
+ * starts a new "state period": the outcome of a call admitted in an earlier
+ * period is returned to its caller but decides nothing, and is counted in
+ * `lateOutcomes`.
  */
 
+/** The states of rules.ts's `BreakerState`, without the fleet. */
 export type ModelState =
   | { readonly kind: 'CLOSED' }
-  | { readonly kind: 'OPEN'; readonly probeAt: number }
-  | { readonly kind: 'HALF_OPEN'; readonly probeInFlight: boolean }
+  | {
+      readonly kind: 'OPEN';
+      /** Clock time from which the next call is let through as the probe. */
+      readonly probeAt: number;
+    }
+  | {
+      readonly kind: 'HALF_OPEN';
+      /** `'due'`: the next call probes (after a probe whose error `isFailure` did not count). `'here'`: a probe is in flight. */
+      readonly probe: 'due' | 'here';
+    }
+  /** Forced open by hand (`isolate()`) until released. */
   | { readonly kind: 'ISOLATED' }
+  /** Passing every call through (`disable()`) until `enable()`. */
   | { readonly kind: 'DISABLED' };
+
+const CLOSED: ModelState = { kind: 'CLOSED' };
+const ISOLATED: ModelState = { kind: 'ISOLATED' };
+const DISABLED: ModelState = { kind: 'DISABLED' };
+/** A probe in flight. */
+const PROBING: ModelState = { kind: 'HALF_OPEN', probe: 'here' };
+/** The next call probes. */
+const PROBE_DUE: ModelState = { kind: 'HALF_OPEN', probe: 'due' };
+
+/** The public name of a state: the three states of the state table. */
+export function publicState(state: ModelState): 'CLOSED' | 'OPEN' | 'HALF_OPEN' {
+  if (state.kind === 'DISABLED') return 'CLOSED';
+  if (state.kind === 'ISOLATED') return 'OPEN';
+  return state.kind;
+}
+
+/** OPEN for `wait` ms from `now`. */
+export function openFor(now: number, wait: number): ModelState {
+  return { kind: 'OPEN', probeAt: now + wait };
+}
+
+/** What a call arriving gets, as rules.ts's `Arrival`. */
+export type ModelArrival =
+  /** Invoke it, the state becoming `next` (no transition: the same period). */
+  | { readonly kind: 'invoke'; readonly next: ModelState }
+  /** Refuse it: the caller may retry after `retryAfter` ms. */
+  | { readonly kind: 'refuse'; readonly retryAfter: number }
+  /** The wait is over: the probe is due (without a store, HALF_OPEN `here`, a transition, and invoke it). */
+  | { readonly kind: 'probe-due' };
+
+/** What a call arriving at `now` gets in `state`. */
+export function arrive(state: ModelState, now: number): ModelArrival {
+  switch (state.kind) {
+    case 'CLOSED':
+    case 'DISABLED':
+      return { kind: 'invoke', next: state };
+    case 'ISOLATED':
+      return { kind: 'refuse', retryAfter: Infinity };
+    case 'OPEN':
+      if (now < state.probeAt) return { kind: 'refuse', retryAfter: state.probeAt - now };
+      return { kind: 'probe-due' };
+    case 'HALF_OPEN':
+      if (state.probe === 'here') return { kind: 'refuse', retryAfter: 0 };
+      // Due: a probe whose error did not count decided nothing; this call probes, in the same period.
+      return { kind: 'invoke', next: PROBING };
+  }
+}
+
+/** What a counted success of a call admitted in the current period does. */
+export function onSuccess(state: ModelState): 'count' | 'close' | 'nothing' {
+  if (state.kind === 'CLOSED') return 'count';
+  return state.kind === 'HALF_OPEN' ? 'close' : 'nothing';
+}
+
+/** What a counted failure of a call admitted in the current period does. */
+export function onCountedFailure(state: ModelState): 'count' | 'reopen' | 'nothing' {
+  if (state.kind === 'CLOSED') return 'count';
+  return state.kind === 'HALF_OPEN' ? 'reopen' : 'nothing';
+}
+
+/** An error `isFailure` did not count: a probe that ends so decided nothing, and the next call probes. */
+export function onIgnoredError(state: ModelState): ModelState {
+  return state.kind === 'HALF_OPEN' && state.probe === 'here' ? PROBE_DUE : state;
+}
+
+/** Where releasing the last isolation leads: CLOSED, or, when failures had opened the circuit, OPEN with the probe due at once. */
+export function afterRelease(wasOpen: boolean, now: number): ModelState {
+  return wasOpen ? openFor(now, 0) : CLOSED;
+}
 
 /** What the model says about an arriving call. */
 export type Admission =
@@ -51,8 +146,9 @@ export interface IsolationHandle {
   released: boolean;
 }
 
+/** The decisions above carried out, with the counts, the periods and the isolation handles a breaker keeps. */
 export class BreakerModel {
-  state: ModelState = { kind: 'CLOSED' };
+  state: ModelState = CLOSED;
   count = 0;
   period = 0;
   private isolations = 0;
@@ -75,34 +171,29 @@ export class BreakerModel {
     readonly resetTimeout: number,
   ) {}
 
+  /** A transition: the state changes and a new period starts. */
   private enter(state: ModelState): void {
     this.state = state;
     this.period++;
   }
 
-  private open(now: number): void {
+  private trip(now: number): void {
     this.stats.opened++;
     this.count = 0;
-    this.enter({ kind: 'OPEN', probeAt: now + this.resetTimeout });
+    this.enter(openFor(now, this.resetTimeout));
   }
 
   arrive(now: number): Admission {
-    const state = this.state;
-    switch (state.kind) {
-      case 'CLOSED':
-      case 'DISABLED':
+    const arrival = arrive(this.state, now);
+    switch (arrival.kind) {
+      case 'refuse':
+        return this.refuse(arrival.retryAfter);
+      case 'probe-due':
+        this.enter(PROBING);
         return this.admit();
-      case 'OPEN':
-        if (now < state.probeAt) return this.refuse(state.probeAt - now);
-        this.enter({ kind: 'HALF_OPEN', probeInFlight: true });
+      case 'invoke':
+        this.state = arrival.next;
         return this.admit();
-      case 'HALF_OPEN':
-        if (state.probeInFlight) return this.refuse(0);
-        // A probe whose error did not count decided nothing: this call probes, in the same period.
-        this.state = { kind: 'HALF_OPEN', probeInFlight: true };
-        return this.admit();
-      case 'ISOLATED':
-        return this.refuse(Infinity);
     }
   }
 
@@ -122,41 +213,47 @@ export class BreakerModel {
       case 'success':
         this.stats.successes++;
         if (late) this.stats.lateOutcomes++;
-        else if (this.state.kind === 'CLOSED') this.count = 0;
-        else if (this.state.kind === 'HALF_OPEN') {
-          this.count = 0;
-          this.enter({ kind: 'CLOSED' });
+        else {
+          const decision = onSuccess(this.state);
+          if (decision === 'count') this.count = 0;
+          else if (decision === 'close') {
+            this.count = 0;
+            this.enter(CLOSED);
+          }
         }
         return;
       case 'ignored':
         this.stats.ignored++;
         if (late) this.stats.lateOutcomes++;
-        else if (this.state.kind === 'HALF_OPEN') this.state = { kind: 'HALF_OPEN', probeInFlight: false };
+        else this.state = onIgnoredError(this.state);
         return;
       case 'failure':
         this.stats.failures++;
         this.stats.lastFailureAt = now;
         if (late) this.stats.lateOutcomes++;
-        else if (this.state.kind === 'CLOSED') {
-          if (++this.count >= this.threshold) this.open(now);
-        } else if (this.state.kind === 'HALF_OPEN') this.open(now);
+        else {
+          const decision = onCountedFailure(this.state);
+          if (decision === 'count') {
+            if (++this.count >= this.threshold) this.trip(now);
+          } else if (decision === 'reopen') this.trip(now);
+        }
         return;
     }
   }
 
   isolate(): IsolationHandle {
     if (this.isolations++ === 0) this.isolatedWhileOpen = this.state.kind === 'OPEN' || this.state.kind === 'HALF_OPEN';
-    if (this.state.kind !== 'ISOLATED') this.enter({ kind: 'ISOLATED' });
+    if (this.state.kind !== 'ISOLATED') this.enter(ISOLATED);
     return { epoch: this.isolationEpoch, released: false };
   }
 
-  /** Released: back to CLOSED, or, when failures had opened it, OPEN with a probe due at once. */
+  /** Released: where `afterRelease` says. */
   dispose(handle: IsolationHandle, now: number): void {
     if (handle.released || handle.epoch !== this.isolationEpoch) return;
     handle.released = true;
     if (--this.isolations === 0 && this.state.kind === 'ISOLATED') {
       this.count = 0;
-      this.enter(this.isolatedWhileOpen ? { kind: 'OPEN', probeAt: now } : { kind: 'CLOSED' });
+      this.enter(afterRelease(this.isolatedWhileOpen, now));
     }
   }
 
@@ -164,7 +261,7 @@ export class BreakerModel {
     this.isolations = 0;
     this.isolationEpoch++;
     this.count = 0;
-    this.enter({ kind: 'CLOSED' });
+    this.enter(CLOSED);
   }
 
   disable(): void {
@@ -172,20 +269,18 @@ export class BreakerModel {
     this.isolations = 0;
     this.isolationEpoch++;
     this.count = 0;
-    this.enter({ kind: 'DISABLED' });
+    this.enter(DISABLED);
   }
 
   enable(): void {
     if (this.state.kind !== 'DISABLED') return;
-    this.enter({ kind: 'CLOSED' });
+    this.enter(CLOSED);
   }
 
   snapshot(): ModelStats {
     const state = this.state;
-    const publicState =
-      state.kind === 'ISOLATED' ? 'OPEN' : state.kind === 'DISABLED' ? 'CLOSED' : state.kind;
     return {
-      state: publicState,
+      state: publicState(state),
       isolated: state.kind === 'ISOLATED',
       disabled: state.kind === 'DISABLED',
       consecutiveFailures: this.count,

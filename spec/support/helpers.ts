@@ -1,4 +1,4 @@
-import { CircuitBreaker } from '../../src';
+import { CircuitBreaker, type StateChangeEvent } from '../../src';
 
 /** A promise and the functions that settle it, for calls that settle when a spec says so. */
 export interface Deferred<T> {
@@ -41,4 +41,11 @@ export const fail = (): Promise<never> => Promise.reject(new Error('dependency d
 export async function openTheCircuit(breaker: CircuitBreaker<unknown>): Promise<void> {
   for (let i = 0; i < breaker.options.failureThreshold; i++) await rejectionOf(breaker.call(fail));
   if (breaker.state !== 'OPEN') throw new Error(`openTheCircuit: breaker is ${breaker.state}`);
+}
+
+/** Every state change `breaker` reports from now on, as `from>to:reason`. */
+export function changesOf(breaker: CircuitBreaker<unknown>): string[] {
+  const changes: string[] = [];
+  breaker.onStateChange(({ from, to, reason }: StateChangeEvent) => changes.push(`${from}>${to}:${reason}`));
+  return changes;
 }

@@ -1,7 +1,8 @@
 /**
- * The fleet section of the breaker (src/breaker/circuit-breaker.ts: open's reply, the probe lease,
- * applyFleet, adoptOpen) on paths spec/store/fleet.spec.ts reaches only in part: several breakers
- * of one name share an InMemoryCircuitStore under sinon's fake clock, each standing for a process.
+ * What a breaker does with its store (src/breaker/fleet-link.ts: the reply to tellOpened, the probe
+ * lease of askToProbe, adopt of what the fleet pushes, what it tells the store), beyond the fleet
+ * rules spec/store/fleet.spec.ts checks: several breakers of one name share an InMemoryCircuitStore
+ * under sinon's fake clock, each standing for a process.
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -45,7 +46,7 @@ function overridingAcquireProbe(
   };
 }
 
-describe('breaker: fleet paths', () => {
+describe('fleet link: a breaker and its store', () => {
   let clock: sinon.SinonFakeTimers;
   let store: InMemoryCircuitStore;
 
@@ -67,7 +68,7 @@ describe('breaker: fleet paths', () => {
     return changes;
   };
 
-  describe("a trip answered by the fleet's wait", () => {
+  describe("a trip answered by the fleet's wait (tellOpened's reply)", () => {
     it('a member that trips while the fleet is already OPEN adopts the wait left, not a fresh one', async () => {
       const a = member();
       const b = member();
@@ -155,7 +156,7 @@ describe('breaker: fleet paths', () => {
     });
   });
 
-  describe('the probe lease', () => {
+  describe('the probe lease (askToProbe)', () => {
     /** Counts the lease requests a breaker sends through it. */
     function countingLeases(on: CircuitStore, requests: number[]): CircuitStore {
       return overridingAcquireProbe(on, (membership, lease) => (requests.push(lease), membership.acquireProbe(lease)));
@@ -313,9 +314,70 @@ describe('breaker: fleet paths', () => {
       lease.resolve({ granted: true, lease: 10_000 });
       expect(await asking).to.equal('ok');
     });
+
+    it("a probe whose error isFailure ignores keeps the fleet's lease: the next call probes without asking", async () => {
+      const ignored = new Error('not found');
+      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored);
+      expect(a.state).to.equal('HALF_OPEN');
+      expect(((await succeed(b)) as { retryAfter: number }).retryAfter, "b: a's lease holds").to.equal(0);
+      clock.tick(9_999);
+      const operations = store.operations;
+      expect(await succeed(a)).to.equal('ok');
+      expect(store.operations, 'no lease request').to.equal(operations + 1); // the close it tells the fleet
+      await settle();
+      expect(b.state).to.equal('CLOSED');
+    });
+
+    it('past its unused lease, the next call asks the fleet again, and probes once granted', async () => {
+      const ignored = new Error('not found');
+      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
+      const b = member();
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      await a.call(() => Promise.reject(ignored)).catch(() => undefined);
+      clock.tick(10_000); // the lease ends unused
+      const operations = store.operations;
+      const asking = succeed(a);
+      expect(store.operations, 'asks the fleet again').to.equal(operations + 1);
+      expect(await asking).to.equal('ok');
+      await settle();
+      expect([a.state, b.state]).to.deep.equal(['CLOSED', 'CLOSED']);
+    });
+
+    it('a lease request the store never answered is forgotten once the breaker decides alone: the next wait asks again', async () => {
+      let hang = true;
+      const requests: number[] = [];
+      const hung = overridingAcquireProbe(store, (membership, lease) => {
+        requests.push(lease);
+        return hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease);
+      });
+      const a = member({}, hung);
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      const asking = fail(a); // asks; no answer
+      await clock.tickAsync(1_000); // decides alone: probes, and fails
+      await asking;
+      await settle();
+      expect(a.state).to.equal('OPEN');
+      hang = false;
+      clock.tick(WAIT);
+      expect(await succeed(a), 'asks the store again, granted, probes').to.equal('ok');
+      expect(requests).to.have.length(2);
+      expect(a.state).to.equal('CLOSED');
+    });
   });
 
-  describe('what the fleet pushes', () => {
+  describe('what the fleet pushes (adopt)', () => {
     it('a disabled member passes every call through whatever the fleet says', async () => {
       const a = member();
       const b = member();
@@ -487,9 +549,46 @@ describe('breaker: fleet paths', () => {
       expect(changes).to.deep.equal(['CLOSED>OPEN:store']);
       expect(b.stats().isolated).to.equal(true);
     });
+
+    it("a CLOSED member keeps its own failure count when the fleet closes, and its calls in flight count", async () => {
+      const a = member({ failureThreshold: 2 });
+      const b = member({ failureThreshold: 2 });
+      await settle();
+      await fail(b); // one of two
+      const slow = deferred<never>();
+      const pending = b.call(() => slow.promise).catch((error: unknown) => error);
+      a.isolate();
+      await settle();
+      b.disable();
+      b.enable(); // b alone: CLOSED again, a still isolated
+      await fail(b);
+      const inFlight = b.call(() => slow.promise).catch((error: unknown) => error);
+      a.reset(); // the fleet closes: b was CLOSED already
+      await settle();
+      expect(b.stats().consecutiveFailures).to.equal(1);
+      slow.reject(new Error('down'));
+      await Promise.all([pending, inFlight]);
+      expect(b.state, 'the call in flight counted: the second failure trips').to.equal('OPEN');
+    });
+
+    it('a member granted the lease, not yet probing again, closes when its restarted store says CLOSED', async () => {
+      const ignored = new Error('not found');
+      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
+      await settle();
+      await fail(a);
+      await settle();
+      clock.tick(WAIT);
+      const changes = changesOf(a);
+      expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored); // the probe decided nothing
+      expect(changes).to.deep.equal(['OPEN>HALF_OPEN:reset-timeout']);
+      store.flush();
+      store.reconnect();
+      await settle();
+      expect(a.state).to.equal('CLOSED');
+    });
   });
 
-  describe('what the breaker tells the store', () => {
+  describe('what the breaker tells the store (tellOpened, tellClosed, tellIsolated)', () => {
     /** A store that records what its members tell it (a custom CircuitStore sees the same calls). */
     function recording(told: string[]): CircuitStore {
       return {
@@ -552,106 +651,6 @@ describe('breaker: fleet paths', () => {
       store.reconnect();
       await settle();
       expect(told).to.deep.equal([`open ${WAIT - 250} trip`]);
-    });
-  });
-
-  describe('more of what the fleet pushes', () => {
-    it("a CLOSED member keeps its own failure count when the fleet closes, and its calls in flight count", async () => {
-      const a = member({ failureThreshold: 2 });
-      const b = member({ failureThreshold: 2 });
-      await settle();
-      await fail(b); // one of two
-      const slow = deferred<never>();
-      const pending = b.call(() => slow.promise).catch((error: unknown) => error);
-      a.isolate();
-      await settle();
-      b.disable();
-      b.enable(); // b alone: CLOSED again, a still isolated
-      await fail(b);
-      const inFlight = b.call(() => slow.promise).catch((error: unknown) => error);
-      a.reset(); // the fleet closes: b was CLOSED already
-      await settle();
-      expect(b.stats().consecutiveFailures).to.equal(1);
-      slow.reject(new Error('down'));
-      await Promise.all([pending, inFlight]);
-      expect(b.state, 'the call in flight counted: the second failure trips').to.equal('OPEN');
-    });
-
-    it('a member granted the lease, not yet probing again, closes when its restarted store says CLOSED', async () => {
-      const ignored = new Error('not found');
-      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
-      await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      const changes = changesOf(a);
-      expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored); // the probe decided nothing
-      expect(changes).to.deep.equal(['OPEN>HALF_OPEN:reset-timeout']);
-      store.flush();
-      store.reconnect();
-      await settle();
-      expect(a.state).to.equal('CLOSED');
-    });
-
-    it("a probe whose error isFailure ignores keeps the fleet's lease: the next call probes without asking", async () => {
-      const ignored = new Error('not found');
-      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
-      const b = member();
-      await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      expect(await a.call(() => Promise.reject(ignored)).catch((error: unknown) => error)).to.equal(ignored);
-      expect(a.state).to.equal('HALF_OPEN');
-      expect(((await succeed(b)) as { retryAfter: number }).retryAfter, "b: a's lease holds").to.equal(0);
-      clock.tick(9_999);
-      const operations = store.operations;
-      expect(await succeed(a)).to.equal('ok');
-      expect(store.operations, 'no lease request').to.equal(operations + 1); // the close it tells the fleet
-      await settle();
-      expect(b.state).to.equal('CLOSED');
-    });
-
-    it('past its unused lease, the next call asks the fleet again, and probes once granted', async () => {
-      const ignored = new Error('not found');
-      const a = new CircuitBreaker({ name: NAME, store, failureThreshold: 1, resetTimeout: WAIT, isFailure: (error) => error !== ignored });
-      const b = member();
-      await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      await a.call(() => Promise.reject(ignored)).catch(() => undefined);
-      clock.tick(10_000); // the lease ends unused
-      const operations = store.operations;
-      const asking = succeed(a);
-      expect(store.operations, 'asks the fleet again').to.equal(operations + 1);
-      expect(await asking).to.equal('ok');
-      await settle();
-      expect([a.state, b.state]).to.deep.equal(['CLOSED', 'CLOSED']);
-    });
-
-    it('a lease request the store never answered is forgotten once the breaker decides alone: the next wait asks again', async () => {
-      let hang = true;
-      const requests: number[] = [];
-      const hung = overridingAcquireProbe(store, (membership, lease) => {
-        requests.push(lease);
-        return hang ? new Promise<never>(() => undefined) : membership.acquireProbe(lease);
-      });
-      const a = member({}, hung);
-      await settle();
-      await fail(a);
-      await settle();
-      clock.tick(WAIT);
-      const asking = fail(a); // asks; no answer
-      await clock.tickAsync(1_000); // decides alone: probes, and fails
-      await asking;
-      await settle();
-      expect(a.state).to.equal('OPEN');
-      hang = false;
-      clock.tick(WAIT);
-      expect(await succeed(a), 'asks the store again, granted, probes').to.equal('ok');
-      expect(requests).to.have.length(2);
-      expect(a.state).to.equal('CLOSED');
     });
   });
 

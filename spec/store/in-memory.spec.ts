@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { InMemoryCircuitStore, type FleetState, type FleetUpdate } from '../../src';
+import { describeCircuitStoreContract } from './contract';
+
+// The contract under a clock the spec moves itself: every remaining wait is exact (no slack).
+describeCircuitStoreContract('InMemoryCircuitStore', () => {
+  let now = 1_000;
+  return {
+    makeStore: ({ probeLease } = {}) => new InMemoryCircuitStore({ clock: () => now, probeLease }),
+    advance: async (ms) => {
+      now += ms;
+    },
+    settle: () => new Promise((resolve) => setImmediate(resolve)),
+    slack: 0,
+  };
+});
+
+/** What only the in-memory store does: the outages and restarts specs stage with it. */
+describe('InMemoryCircuitStore: staging an outage or a restart', () => {
+  let now: number;
+  let store: InMemoryCircuitStore;
+  const heard: [string, FleetState, FleetUpdate][] = [];
+  const join = (who: string, name = 'api') => store.join(name, (fleet, update) => heard.push([who, fleet, update]));
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(() => {
+    now = 1_000;
+    heard.length = 0;
+    store = new InMemoryCircuitStore({ clock: () => now, probeLease: 500 });
+  });
+
+  it('fails every operation while unavailable, counting it; reconnect() re-syncs every member', async () => {
+    const a = join('a');
+    await settle();
+    heard.length = 0;
+    store.available = false;
+    expect(a.available).to.equal(false);
+    const before = store.operations;
+    for (const operation of [() => a.open(1, 'probe'), () => a.acquireProbe(0), () => a.close('operator'), () => a.isolate()]) {
+      let failed = false;
+      await operation().catch((error: Error) => (failed = error.message.includes('unavailable')));
+      expect(failed).to.equal(true);
+    }
+    expect(store.operations - before).to.equal(4);
+    store.reconnect();
+    await settle();
+    expect(heard).to.deep.equal([['a', { state: 'CLOSED' }, 'sync']]);
+  });
+
+  it('flush() forgets every circuit, as a restarted Redis without persistence', async () => {
+    const a = join('a');
+    await a.open(1_000, 'probe');
+    expect(store.state('api')).to.deep.equal({ state: 'OPEN', remaining: 1_000 });
+    now += 5_000;
+    expect(store.state('api'), 'remaining never below 0').to.deep.equal({ state: 'OPEN', remaining: 0 });
+    store.flush();
+    expect(store.state('api')).to.deep.equal({ state: 'CLOSED' });
+    expect(await a.acquireProbe(0)).to.deep.include({ granted: false, retryIn: 0 });
+  });
+});
+
+describe('InMemoryCircuitStore: joining while it is down', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+  });
+  afterEach(() => clock.restore());
+
+  const heard = () => {
+    const got: [FleetState, FleetUpdate][] = [];
+    return { got, onFleet: (fleet: FleetState, update: FleetUpdate) => void got.push([fleet, update]) };
+  };
+
+  it('a member that joins while the store is down hears no sync until it reconnects', async () => {
+    const store = new InMemoryCircuitStore();
+    store.available = false;
+    const { got, onFleet } = heard();
+    store.join('api', onFleet);
+    await clock.tickAsync(0);
+    expect(got).to.deep.equal([]);
+    store.reconnect();
+    await clock.tickAsync(0);
+    expect(got).to.deep.equal([[{ state: 'CLOSED' }, 'sync']]);
+  });
+});
