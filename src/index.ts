@@ -8,6 +8,8 @@ export type { CircuitBreakerConstructor, CircuitBreakerDecorator, CircuitBreaker
 export type { CircuitBreakerScope } from './decorator/guard';
 export { getCircuitBreaker, listCircuitBreakers } from './decorator/registry';
 export type { CircuitBreakerOptions } from './breaker/options';
+export type { FailureRateOptions, HalfOpenOptions, SlowCallOptions } from './breaker/trip-options';
+export type { WindowCounts } from './breaker/trip-strategy';
 export type { CircuitState } from './events/types';
 export type { CircuitBreakerStats } from './breaker/stats';
 export { CircuitBreakerOpenException, isCircuitBreakerOpenException } from './errors/circuit-breaker-open-exception';

@@ -31,6 +31,9 @@ describe('CircuitBreaker stats() and toJSON()', () => {
       lastFailureAt: null,
       nextProbeAt: null,
       resetTimeout: 1_000,
+      window: null,
+      failureRate: null,
+      slowCallRate: null,
     });
   });
 

@@ -8,11 +8,11 @@ import { readClock } from './clock';
 import { FleetLink } from './fleet-link';
 import { disable, enable, isolate, reset, type IsolationGroup } from './manual-control';
 import { Deadlines, callGuarded, isThenable, type AnyFunction } from './guarded-call';
-import { countsAsFailure, resolveOnce, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
-import { CLOSED, DISABLED, ISOLATED, PROBING, arrive, backedOff, openFor, publicState } from './rules';
+import { countsAsFailure, resolveOnce, slowCallOf, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { CLOSED, DISABLED, ISOLATED, arrive, backedOff, openFor, probing, publicState } from './rules';
 import { onCountedFailure, onIgnoredError, onSuccess, type BreakerState } from './rules';
-import type { CircuitBreakerStats } from './stats';
-import { ConsecutiveFailures, type TripStrategy } from './trip-strategy';
+import { windowStats, type CircuitBreakerStats } from './stats';
+import { tripStrategy, type TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
 
@@ -45,6 +45,8 @@ export class CircuitBreaker<F = never> {
   private strategy!: TripStrategy;
   /** True with `timeout` or `fallbackOnFailure`: calls take the path with a promise of their own (guarded-call.ts). */
   private ownPromise!: boolean;
+  /** Neither that nor `slowCall` (whose calls each note when they started): the hot path. */
+  private plainPath!: boolean;
   /** @internal The open `isolate()` handles (manual-control.ts). */
   isolation: IsolationGroup | undefined;
   private resetTimeoutNow!: number;
@@ -81,9 +83,10 @@ export class CircuitBreaker<F = never> {
       this.fleet = undefined;
     }
     (this as { options: ResolvedOptions }).options = options;
-    this.strategy = new ConsecutiveFailures(options.failureThreshold);
+    this.strategy = tripStrategy(options.rule);
     // A fallback for refusals alone leaves the CLOSED path as it is.
     this.ownPromise = options.timeout !== undefined || options.fallbackOnFailure;
+    this.plainPath = !this.ownPromise && slowCallOf(options) === undefined;
     this.pendingDeadlines = undefined; // none pending: configure() only reaches a breaker not called yet
     this.resetTimeoutNow = options.resetTimeout;
   }
@@ -134,7 +137,7 @@ export class CircuitBreaker<F = never> {
       if (instead !== undefined) return instead;
     }
     this.admitted();
-    if (this.ownPromise) return callGuarded(this, fn, thisArg, args);
+    if (!this.plainPath) return this.ownPromise ? callGuarded(this, fn, thisArg, args) : this.callNotingStart(fn, thisArg, args);
     let result: unknown;
     try {
       result = fn.apply(thisArg, args as unknown[]);
@@ -151,7 +154,7 @@ export class CircuitBreaker<F = never> {
    * array) and hands the result to `observe`, a throw to `thrown`.
    */
   enterClosed(): boolean {
-    if (this.current !== CLOSED || this.ownPromise) return false;
+    if (this.current !== CLOSED || !this.plainPath) return false;
     this.admitted();
     return true;
   }
@@ -193,6 +196,25 @@ export class CircuitBreaker<F = never> {
     return promise;
   }
 
+  /** With `slowCall`: each call notes when it started, so its outcome knows whether it was slow. */
+  private callNotingStart(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
+    const period = this.period;
+    const startedAt = this.now();
+    let outcome: Promise<unknown>;
+    try {
+      const result = fn.apply(thisArg, args as unknown[]);
+      if (!isThenable(result)) throw this.notAPromise(result);
+      outcome = Promise.resolve(result);
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    outcome.then(
+      () => this.settleFulfilled(period, startedAt),
+      (error: unknown) => void this.settleRejected(period, error, false, startedAt),
+    );
+    return outcome;
+  }
+
   /** @internal A synchronous throw of the function: a failure, re-raised as a rejection. */
   thrown(error: unknown): Promise<unknown> {
     this.onRejected!(error);
@@ -206,7 +228,7 @@ export class CircuitBreaker<F = never> {
 
   /** A call arriving while not CLOSED: undefined admits it, else what to return instead. */
   private admit(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
-    const arrival = arrive(this.current, this.now());
+    const arrival = arrive(this.current, this.now(), this.options.halfOpenProbes);
     if (arrival.kind === 'invoke') {
       this.current = arrival.next;
       return undefined;
@@ -218,7 +240,7 @@ export class CircuitBreaker<F = never> {
     // The probe is due. With a reachable store, the fleet decides who probes: this call asks (others here wait).
     const fleet = this.fleet;
     if (fleet === undefined || !fleet.available) {
-      this.transition(PROBING, 'reset-timeout');
+      this.transition(probing(Infinity, 1, 0, this.options.halfOpenProbes), 'reset-timeout'); // this call is the first probe
       return undefined;
     }
     if (fleet.asking) return this.refuse(0, thisArg, args);
@@ -243,25 +265,31 @@ export class CircuitBreaker<F = never> {
     }
   }
 
-  /** @internal */
-  settleFulfilled(period: number): void {
+  /** @internal `startedAt`: when the call started, with `slowCall` (else NaN: never slow). */
+  settleFulfilled(period: number, startedAt = NaN): void {
     this.successes++;
     if (period !== this.period) return void this.lateOutcomes++;
-    const effect = onSuccess(this.current);
-    if (effect === 'count') this.strategy.success();
-    else if (effect === 'close') {
+    const effect = onSuccess(this.current, this.options.halfOpenProbes);
+    if (effect === 'count') {
+      const strategy = this.strategy;
+      const now = strategy.timed ? this.now() : 0;
+      const reason = strategy.success(now, this.isSlow(startedAt, now));
+      if (reason !== undefined) this.trip(strategy.timed ? now : this.now(), reason, strategy.failures, undefined);
+    } else if (effect === 'close') {
       this.transition(CLOSED, 'probe-succeeded');
       this.fleet?.tellClosed('probe');
+    } else if (effect !== 'nothing') {
+      this.current = effect; // a probe succeeded; others are still to
     }
     announceSuccess(this.events, this);
   }
 
   /** @internal @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
-  settleRejected(period: number, error: unknown, own: boolean): boolean {
+  settleRejected(period: number, error: unknown, own: boolean, startedAt = NaN): boolean {
     if (!own && !countsAsFailure(this.options.isFailure, error)) {
       this.ignored++;
       if (period !== this.period) this.lateOutcomes++;
-      else this.current = onIgnoredError(this.current);
+      else this.current = onIgnoredError(this.current, this.options.halfOpenProbes);
       return false;
     }
     this.failures++;
@@ -274,15 +302,20 @@ export class CircuitBreaker<F = never> {
     let failures = 0;
     const effect = onCountedFailure(this.current);
     if (effect === 'count') {
-      const trips = this.strategy.failure(now);
+      const reason = this.strategy.failure(now, this.isSlow(startedAt, now));
       failures = this.strategy.failures;
-      if (trips) this.trip(now, 'threshold', failures, error);
+      if (reason !== undefined) this.trip(now, reason, failures, error);
     } else if (effect === 'reopen') {
       this.resetTimeoutNow = backedOff(this.resetTimeoutNow, this.options.backoffMultiplier, this.options.maxResetTimeout);
       this.trip(now, 'probe-failed', 0, error);
     }
     announceFailure(this.events, this, error, failures);
     return true;
+  }
+
+  /** Whether a call that started at `startedAt` (NaN: not noted, no `slowCall`) and settled `now` was slow. */
+  private isSlow(startedAt: number, now: number): boolean {
+    return !Number.isNaN(startedAt) && now - startedAt >= slowCallOf(this.options)!.duration;
   }
 
   /** @internal */
@@ -397,7 +430,7 @@ export class CircuitBreaker<F = never> {
       state: publicState(state),
       isolated: state === ISOLATED,
       disabled: state === DISABLED,
-      consecutiveFailures: this.strategy.failures,
+      consecutiveFailures: this.strategy.consecutive,
       calls: this.calls,
       successes: this.successes,
       failures: this.failures,
@@ -410,6 +443,7 @@ export class CircuitBreaker<F = never> {
       lastFailureAt: this.lastFailureAt,
       nextProbeAt: state.kind === 'OPEN' ? state.probeAt : null,
       resetTimeout: this.resetTimeoutNow,
+      ...windowStats(this.options.rule, this.strategy.window(this.strategy.timed ? this.now() : 0)),
     };
   }
 

@@ -2,7 +2,7 @@ import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, Pro
 import type { AnyFunction } from './guarded-call';
 import type { TransitionReason } from '../events/types';
 import type { Trip } from './announce';
-import { CLOSED, ISOLATED, PROBE_DUE, openFor, type BreakerState } from './rules';
+import { CLOSED, ISOLATED, openFor, probeDueUntil, probingElsewhere, type BreakerState } from './rules';
 
 /**
  * How long a call waits for a store's answer to its lease request before its
@@ -123,7 +123,7 @@ export class FleetLink {
     const fleet = answer.fleet;
     // Another member holds the lease and probes: refuse until its outcome is pushed, or its lease runs out.
     if (fleet.state === 'OPEN' && fleet.remaining === 0) {
-      return this.member.transition({ kind: 'HALF_OPEN', probe: 'elsewhere', leaseUntil: this.member.now() + Math.max(1, answer.retryIn) }, 'store');
+      return this.member.transition(probingElsewhere(this.member.now() + Math.max(1, answer.retryIn)), 'store');
     }
     this.adopt(fleet, 'event');
   }
@@ -133,7 +133,7 @@ export class FleetLink {
     const state = this.member.current;
     if (state.kind === 'DISABLED') return; // a disabled breaker passes every call through, whatever the fleet says
     // Our own probe's outcome will tell the fleet; only an operator's isolation overrides it.
-    if (state.kind === 'HALF_OPEN' && state.probe === 'here' && fleet.state !== 'ISOLATED') return;
+    if (state.kind === 'HALF_OPEN' && state.inFlight > 0 && fleet.state !== 'ISOLATED') return;
     if (fleet.state === 'OPEN') return this.openedByFleet(fleet.remaining);
     if (fleet.state === 'ISOLATED') return this.isolatedByFleet();
     if (state.kind === 'CLOSED') return;
@@ -149,7 +149,7 @@ export class FleetLink {
 
   /** This process holds the fleet's lease until `leaseUntil` (Infinity: it decides alone): the next call probes. */
   private probeGranted(leaseUntil: number): void {
-    this.member.transition(leaseUntil === Infinity ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil }, 'reset-timeout');
+    this.member.transition(probeDueUntil(leaseUntil), 'reset-timeout');
   }
 
   private openedByFleet(remaining: number): void {

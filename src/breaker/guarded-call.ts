@@ -1,5 +1,5 @@
 import { CircuitBreakerTimeoutException } from '../errors/circuit-breaker-timeout-exception';
-import type { ResolvedOptions } from './options';
+import { slowCallOf, type ResolvedOptions } from './options';
 
 /** A function a breaker calls, with the caller's `this` and arguments. */
 export type AnyFunction = (this: unknown, ...args: any[]) => unknown;
@@ -12,9 +12,11 @@ export interface GuardedCallHost {
   readonly period: number;
   /** The breaker's pending calls with a timeout (made on its first). */
   deadlines(): Deadlines;
-  settleFulfilled(period: number): void;
+  /** The clock (for `slowCall`: when a call started). */
+  now(): number;
+  settleFulfilled(period: number, startedAt: number): void;
   /** @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
-  settleRejected(period: number, error: unknown, own: boolean): boolean;
+  settleRejected(period: number, error: unknown, own: boolean, startedAt: number): boolean;
   useFallback(error: unknown, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown>;
   /** Counts a timeout, or an outcome that came after one. */
   countTimeout(): void;
@@ -67,6 +69,8 @@ function capture(resolve: (value: unknown) => void, reject: (error: unknown) => 
 /** One call on this path: settled once, by its outcome or its deadline, whichever comes first. */
 export class GuardedCall {
   readonly period: number;
+  /** With `slowCall`, when it started (else NaN). */
+  private readonly startedAt: number;
   settled = false;
   /** Set by Deadlines.add: the whole millisecond (performance.now) it times out at, and its signal's controller. */
   deadline = 0;
@@ -80,17 +84,18 @@ export class GuardedCall {
     private readonly args: ArrayLike<unknown>,
   ) {
     this.period = host.period;
+    this.startedAt = slowCallOf(host.options) === undefined ? NaN : host.now();
   }
 
   readonly fulfilled = (value: unknown): void => {
     if (this.settle()) {
-      this.host.settleFulfilled(this.period);
+      this.host.settleFulfilled(this.period, this.startedAt);
       this.resolve(value);
     }
   };
 
   readonly rejected = (error: unknown): void => {
-    if (this.settle()) this.failed(error, this.host.settleRejected(this.period, error, false));
+    if (this.settle()) this.failed(error, this.host.settleRejected(this.period, error, false, this.startedAt));
   };
 
   timedOut(): void {
@@ -101,7 +106,7 @@ export class GuardedCall {
     const error = new CircuitBreakerTimeoutException(host.name, host.options.timeout!);
     if (!this.controller!.signal.aborted) this.controller!.abort(error);
     // The breaker's own timeout always counts: an isFailure written for the dependency's errors must not hide a hang.
-    this.failed(error, host.settleRejected(this.period, error, true));
+    this.failed(error, host.settleRejected(this.period, error, true, this.startedAt));
   }
 
   /** False when the deadline came first: the outcome is late. */

@@ -3,6 +3,7 @@ import { checkKnownOptions } from '../common/known-options';
 import { rethrowLater } from '../events/listeners';
 import type { CircuitBreakerLogger } from '../events/logger';
 import { isCircuitStore, type CircuitStore } from '../store/circuit-store';
+import { resolveTripRule, type FailureRateOptions, type HalfOpenOptions, type SlowCallOptions, type TripRule } from './trip-options';
 
 /**
  * Options of a breaker, for `new CircuitBreaker(options)` and `@CircuitBreaker(options)`.
@@ -16,9 +17,26 @@ import { isCircuitStore, type CircuitStore } from '../store/circuit-store';
 export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> {
   /**
    * Consecutive failures, while CLOSED, that open the circuit. A positive integer.
+   * Not with `failureRate`, which replaces this rule.
    * @default 3
    */
   readonly failureThreshold?: number;
+  /**
+   * Open on the failure rate over a window instead of consecutive failures:
+   * `{ threshold: 0.5, minimumCalls: 20, window: { calls: 100 } }` or `window: { duration: 10_000, buckets: 10 }`.
+   * @default undefined (the consecutive rule, `failureThreshold`)
+   */
+  readonly failureRate?: FailureRateOptions;
+  /**
+   * With `failureRate`: calls settling `duration` ms or more after they started are slow, and
+   * the circuit also opens when the window's share of slow calls reaches `threshold`.
+   */
+  readonly slowCall?: SlowCallOptions;
+  /**
+   * How many probes decide when the wait is over: `{ probes: 3 }`.
+   * @default { probes: 1 }
+   */
+  readonly halfOpen?: HalfOpenOptions;
   /**
    * Milliseconds the circuit stays OPEN before one probe is let through. Finite, >= 0.
    * @default 60_000
@@ -87,6 +105,9 @@ export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> 
 /** The options after validation, with defaults in place. */
 export interface ResolvedOptions {
   readonly failureThreshold: number;
+  /** The trip rule: consecutive failures, or a failure rate (with slow calls) over a window. */
+  readonly rule: TripRule;
+  readonly halfOpenProbes: number;
   readonly resetTimeout: number;
   readonly name: string;
   readonly clock: (() => number) | undefined;
@@ -108,6 +129,9 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 const BREAKER_OPTION_NAMES: readonly string[] = [
   'failureThreshold',
+  'failureRate',
+  'slowCall',
+  'halfOpen',
   'resetTimeout',
   'name',
   'clock',
@@ -139,6 +163,8 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
     throw new RangeError(`failureThreshold must be a positive integer, got ${failureThreshold}`);
   }
+
+  const { rule, halfOpenProbes } = resolveTripRule(given, failureThreshold);
 
   const resetTimeout = given.resetTimeout === undefined ? DEFAULT_RESET_TIMEOUT : given.resetTimeout;
   checkMilliseconds('resetTimeout', resetTimeout, 0);
@@ -200,6 +226,8 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
 
   return markResolved({
     failureThreshold,
+    rule,
+    halfOpenProbes,
     resetTimeout,
     name,
     clock: clock as (() => number) | undefined,
@@ -338,4 +366,9 @@ export function countsAsFailure(isFailure: ((error: unknown) => boolean) | undef
     rethrowLater(filterError);
     return true;
   }
+}
+
+/** The `slowCall` rule of resolved options, when set. */
+export function slowCallOf(options: ResolvedOptions): { readonly duration: number; readonly threshold: number } | undefined {
+  return options.rule.kind === 'rate' ? options.rule.slowCall : undefined;
 }

@@ -12,8 +12,8 @@ import type { CircuitState } from '../events/types';
  * | CLOSED                      | invoke                                | the trip rule counts it | the trip rule counts it; tripped: OPEN |
  * | OPEN, before probeAt        | refuse, retryAfter = probeAt - now    |                  |                               |
  * | OPEN, probeAt passed        | the probe is due (with a store: the fleet's lease first) |  |                        |
- * | HALF_OPEN, probe due        | invoke it as the probe                |                  |                               |
- * | HALF_OPEN, probe in flight  | refuse, retryAfter 0                  | CLOSED           | OPEN, for the backed-off wait |
+ * | HALF_OPEN, a probe place free | invoke it as a probe                |                  |                               |
+ * | HALF_OPEN, every place taken | refuse, retryAfter 0                 | the last of `probes`: CLOSED | OPEN, for the backed-off wait |
  * | ISOLATED (reported OPEN)    | refuse, retryAfter Infinity           |                  |                               |
  * | DISABLED (reported CLOSED)  | invoke                                | stats only       | stats only                    |
  */
@@ -29,14 +29,18 @@ export type BreakerState =
   | {
       readonly kind: 'HALF_OPEN';
       /**
-       * `'due'`: the next call probes (after this process was granted the
-       * fleet's lease, or after a probe whose error `isFailure` did not count).
-       * `'here'`: this process's probe is in flight. `'elsewhere'`: another
-       * member of the fleet holds the lease and probes; its outcome is pushed.
+       * `'due'`: a probe place is free: the next call probes (when the wait
+       * ended, after this process was granted the fleet's lease, or after a
+       * probe whose error `isFailure` did not count). `'here'`: every place
+       * (`halfOpen.probes`) is taken by this process's probes. `'elsewhere'`:
+       * another member of the fleet holds the lease and probes; its outcome is pushed.
        */
       readonly probe: 'due' | 'here' | 'elsewhere';
       /** Clock time the fleet's probe lease ends (`Infinity` without a store). */
       readonly leaseUntil: number;
+      /** This process's probes in flight, and those that succeeded. */
+      readonly inFlight: number;
+      readonly succeeded: number;
     }
   /** Forced open by hand (`isolate()`) until released. */
   | { readonly kind: 'ISOLATED' }
@@ -47,9 +51,25 @@ export const CLOSED: BreakerState = Object.freeze({ kind: 'CLOSED' });
 export const ISOLATED: BreakerState = Object.freeze({ kind: 'ISOLATED' });
 export const DISABLED: BreakerState = Object.freeze({ kind: 'DISABLED' });
 /** A probe in flight, decided by this process alone. */
-export const PROBING: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probe: 'here', leaseUntil: Infinity });
+export const PROBING: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probe: 'here', leaseUntil: Infinity, inFlight: 1, succeeded: 0 });
 /** The next call probes (this process alone). */
-export const PROBE_DUE: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probe: 'due', leaseUntil: Infinity });
+export const PROBE_DUE: BreakerState = Object.freeze({ kind: 'HALF_OPEN', probe: 'due', leaseUntil: Infinity, inFlight: 0, succeeded: 0 });
+
+/** HALF_OPEN with the probe due, under a lease until `leaseUntil` (Infinity: alone). */
+export function probeDueUntil(leaseUntil: number): BreakerState {
+  return leaseUntil === Infinity ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil, inFlight: 0, succeeded: 0 };
+}
+
+/** HALF_OPEN while another member probes, until its lease ends. */
+export function probingElsewhere(leaseUntil: number): BreakerState {
+  return { kind: 'HALF_OPEN', probe: 'elsewhere', leaseUntil, inFlight: 0, succeeded: 0 };
+}
+
+/** HALF_OPEN with `inFlight` probes here and `succeeded` done, of `probes` places (the first probe: 1, 0). */
+export function probing(leaseUntil: number, inFlight: number, succeeded: number, probes: number): BreakerState {
+  if (probes === 1 && leaseUntil === Infinity) return inFlight === 1 ? PROBING : PROBE_DUE;
+  return { kind: 'HALF_OPEN', probe: inFlight + succeeded < probes ? 'due' : 'here', leaseUntil, inFlight, succeeded };
+}
 
 /** The public name of a state: the three states of the state table. */
 export function publicState(state: BreakerState): CircuitState {
@@ -75,8 +95,8 @@ export type Arrival =
 
 const PROBE_IS_DUE: Arrival = Object.freeze({ kind: 'probe-due' });
 
-/** What a call arriving at `now` gets in `state`. */
-export function arrive(state: BreakerState, now: number): Arrival {
+/** What a call arriving at `now` gets in `state`, with `probes` probe places (`halfOpen.probes`). */
+export function arrive(state: BreakerState, now: number, probes: number): Arrival {
   switch (state.kind) {
     case 'CLOSED':
     case 'DISABLED':
@@ -93,25 +113,28 @@ export function arrive(state: BreakerState, now: number): Arrival {
       return PROBE_IS_DUE;
     }
     case 'HALF_OPEN': {
-      // A probe in flight, here or anywhere in the fleet: its outcome comes soon, so retry at once.
+      // Every probe place taken, here or anywhere in the fleet: their outcome comes soon, so retry at once.
       if (state.probe === 'here') return { kind: 'refuse', retryAfter: 0, next: state };
-      // The lease ran out: ours unused, or another member's holder went silent. Ask for it again.
-      if (now >= state.leaseUntil) return PROBE_IS_DUE;
+      // The lease ran out with no probe of ours in flight: ours unused, or the other member's holder went silent. Ask again.
+      if (state.inFlight === 0 && now >= state.leaseUntil) return PROBE_IS_DUE;
       if (state.probe === 'elsewhere') return { kind: 'refuse', retryAfter: 0, next: state };
-      // Due: an earlier probe's error did not count, or the lease was just granted. This call probes.
-      return { kind: 'invoke', next: state.leaseUntil === Infinity ? PROBING : { kind: 'HALF_OPEN', probe: 'here', leaseUntil: state.leaseUntil } };
+      // A place is free: this call probes.
+      return { kind: 'invoke', next: probing(state.leaseUntil, state.inFlight + 1, state.succeeded, probes) };
     }
   }
 }
 
 /**
  * What a counted success of a call admitted in the current period does:
- * CLOSED counts it, a probe closes the circuit, DISABLED keeps stats only.
+ * CLOSED counts it; a probe closes the circuit when it is the last of
+ * `probes` to succeed, else the state it leaves; DISABLED keeps stats only.
  * (No call is admitted in OPEN or ISOLATED, and entering a state starts a period.)
  */
-export function onSuccess(state: BreakerState): 'count' | 'close' | 'nothing' {
+export function onSuccess(state: BreakerState, probes: number): 'count' | 'close' | 'nothing' | BreakerState {
   if (state.kind === 'CLOSED') return 'count';
-  return state.kind === 'HALF_OPEN' ? 'close' : 'nothing';
+  if (state.kind !== 'HALF_OPEN') return 'nothing';
+  if (state.succeeded + 1 >= probes) return 'close';
+  return probing(state.leaseUntil, state.inFlight - 1, state.succeeded + 1, probes);
 }
 
 /** What a counted failure of a call admitted in the current period does: CLOSED counts it, a probe re-opens the circuit. */
@@ -120,10 +143,10 @@ export function onCountedFailure(state: BreakerState): 'count' | 'reopen' | 'not
   return state.kind === 'HALF_OPEN' ? 'reopen' : 'nothing';
 }
 
-/** An error `isFailure` did not count: a probe that ends so decided nothing, and the next call probes (under the same lease). */
-export function onIgnoredError(state: BreakerState): BreakerState {
-  if (state.kind !== 'HALF_OPEN' || state.probe !== 'here') return state;
-  return state.leaseUntil === Infinity ? PROBE_DUE : { kind: 'HALF_OPEN', probe: 'due', leaseUntil: state.leaseUntil };
+/** An error `isFailure` did not count: a probe that ends so decided nothing, and frees its place (under the same lease). */
+export function onIgnoredError(state: BreakerState, probes: number): BreakerState {
+  if (state.kind !== 'HALF_OPEN' || state.inFlight === 0) return state;
+  return probing(state.leaseUntil, state.inFlight - 1, state.succeeded, probes);
 }
 
 /** The wait after a failed probe: the last wait times `multiplier`, at most `max`. */

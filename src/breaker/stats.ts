@@ -1,4 +1,6 @@
 import type { CircuitState } from '../events/types';
+import type { TripRule } from './trip-options';
+import type { WindowCounts } from './trip-strategy';
 
 /** A snapshot of a breaker, from `breaker.stats()` (and `toJSON()`). */
 export interface CircuitBreakerStats {
@@ -8,7 +10,7 @@ export interface CircuitBreakerStats {
   readonly isolated: boolean;
   /** Passing every call through by `disable()`. */
   readonly disabled: boolean;
-  /** Failures counted towards the next trip. */
+  /** Consecutive counted failures while CLOSED (under any rule). */
   readonly consecutiveFailures: number;
   /** Calls that invoked the function (admitted). */
   readonly calls: number;
@@ -32,4 +34,21 @@ export interface CircuitBreakerStats {
   readonly nextProbeAt: number | null;
   /** The wait the next trip uses (grows with backoff). */
   readonly resetTimeout: number;
+  /** What the `failureRate` window holds now (null under the consecutive rule). */
+  readonly window: WindowCounts | null;
+  /** failures / calls of the window (null below `minimumCalls`, or without `failureRate`). */
+  readonly failureRate: number | null;
+  /** slow / calls of the window (null below `minimumCalls`, or without `slowCall`). */
+  readonly slowCallRate: number | null;
+}
+
+/** The window's part of the stats. */
+export function windowStats(rule: TripRule, window: WindowCounts | null): Pick<CircuitBreakerStats, 'window' | 'failureRate' | 'slowCallRate'> {
+  if (window === null || rule.kind !== 'rate') return { window: null, failureRate: null, slowCallRate: null };
+  const rated = window.calls >= rule.minimumCalls;
+  return {
+    window,
+    failureRate: rated ? window.failures / window.calls : null,
+    slowCallRate: rated && rule.slowCall !== undefined ? window.slow / window.calls : null,
+  };
 }

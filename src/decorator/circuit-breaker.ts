@@ -140,7 +140,13 @@ function planFor(first: unknown, second: unknown, rest: readonly unknown[]): Dec
 /** A method's own options over `setCircuitBreakerDefaults` (a default store never reaches a per-instance breaker). */
 function resolveDecoratorOptions(given: Readonly<Record<string, unknown>>, scope: CircuitBreakerScope) {
   const { store, ...rest } = circuitBreakerDefaults();
-  const defaults = scope === 'instance' || store === undefined ? rest : { ...rest, store };
+  const defaults: Record<string, unknown> = scope === 'instance' || store === undefined ? rest : { ...rest, store };
+  // A method that names its own trip rule replaces the defaults' rule, whichever it is.
+  if (given.failureRate !== undefined) delete defaults.failureThreshold;
+  if (given.failureThreshold !== undefined) {
+    delete defaults.failureRate;
+    delete defaults.slowCall;
+  }
   return resolveOptions({ ...defaults, ...given }, DECORATOR_ONLY_OPTIONS);
 }
 

@@ -4,6 +4,8 @@ export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 /** Why a breaker changed state. */
 export type TransitionReason =
   | 'threshold'
+  | 'failure-rate'
+  | 'slow-calls'
   | 'probe-failed'
   | 'probe-succeeded'
   | 'reset-timeout'
@@ -26,7 +28,7 @@ export interface StateChangeEvent {
 export interface OpenEvent {
   readonly breaker: string;
   readonly reason: TransitionReason;
-  /** Consecutive failures that tripped it (0 when opened by hand or by the store). */
+  /** Failures that tripped it: consecutive ones, or the window's under `failureRate` (0 when opened by a probe, by hand or by the store). */
   readonly failures: number;
   /** This period's wait in ms (grows with backoff after failed probes; `Infinity` when isolated). */
   readonly resetTimeout: number;
@@ -58,7 +60,7 @@ export interface FailureEvent {
   readonly breaker: string;
   readonly state: CircuitState;
   readonly error: unknown;
-  /** Consecutive failures now counted towards a trip. */
+  /** Failures now counted towards a trip: consecutive ones, or the window's under `failureRate`. */
   readonly failures: number;
 }
 
