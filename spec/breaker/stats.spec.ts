@@ -18,6 +18,7 @@ describe('CircuitBreaker stats() and toJSON()', () => {
       state: 'CLOSED',
       isolated: false,
       disabled: false,
+      alone: false,
       consecutiveFailures: 0,
       calls: 0,
       successes: 0,

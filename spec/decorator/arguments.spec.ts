@@ -18,7 +18,7 @@ describe('decorator arguments', () => {
   it('an unknown option is named with the list of known ones', () => {
     expect(() => new CircuitBreaker({ retries: 3 } as never)).to.throw(
       TypeError,
-      'unknown circuit breaker option "retries" (known options: failureThreshold, failureRate, slowCall, halfOpen, resetTimeout, name, clock, logger, isFailure, timeout, maxResetTimeout, backoffMultiplier, fallback, fallbackOnFailure, store)',
+      'unknown circuit breaker option "retries" (known options: failureThreshold, failureRate, slowCall, halfOpen, resetTimeout, name, clock, logger, isFailure, timeout, maxResetTimeout, backoffMultiplier, fallback, fallbackOnFailure, store, quorum)',
     );
   });
 

@@ -6,6 +6,7 @@ import type { StateChangeEvent, SuccessEvent, TransitionReason } from '../events
 import { BreakerEvents, announceFailure, announceRefusal, announceSuccess, announceTransition, type Trip } from './announce';
 import { readClock } from './clock';
 import { FleetLink } from './fleet-link';
+import { FleetWindow } from './fleet-window';
 import { disable, enable, isolate, reset, type IsolationGroup } from './manual-control';
 import { Deadlines, callGuarded, isThenable, type AnyFunction } from './guarded-call';
 import { countsAsFailure, resolveOnce, slowCallOf, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
@@ -83,7 +84,7 @@ export class CircuitBreaker<F = never> {
       this.fleet = undefined;
     }
     (this as { options: ResolvedOptions }).options = options;
-    this.strategy = tripStrategy(options.rule);
+    this.strategy = this.makeStrategy();
     // A fallback for refusals alone leaves the CLOSED path as it is.
     this.ownPromise = options.timeout !== undefined || options.fallbackOnFailure;
     this.plainPath = !this.ownPromise && slowCallOf(options) === undefined;
@@ -105,7 +106,21 @@ export class CircuitBreaker<F = never> {
   /** @internal Joins the fleet circuit of this breaker's name, when a `store` is set. */
   joinFleet(): void {
     const store = this.options.store;
-    if (store !== undefined && this.fleet === undefined) this.fleet = new FleetLink(this, store, this.name);
+    if (store === undefined || this.fleet !== undefined) return;
+    this.fleet = new FleetLink(this, store, this.name);
+    this.strategy = this.makeStrategy();
+  }
+
+  /** The trip rule's strategy; a time-window rate rule with a store that keeps windows decides on the fleet's window. */
+  private makeStrategy(): TripStrategy {
+    const rule = this.options.rule;
+    const local = tripStrategy(rule);
+    if (this.fleet === undefined || rule.kind !== 'rate' || rule.window.kind !== 'time') return local;
+    const store = this.fleet.windowStore(rule.window);
+    if (store === undefined) return local;
+    return new FleetWindow(local, rule, store, (reason, failures) => {
+      if (this.current === CLOSED) this.trip(this.now(), reason, failures, undefined);
+    });
   }
 
   /** `'CLOSED' | 'OPEN' | 'HALF_OPEN'`, as of the last call (OPEN turns HALF_OPEN when a call arrives after `resetTimeout`). */
@@ -239,7 +254,8 @@ export class CircuitBreaker<F = never> {
     }
     // The probe is due. With a reachable store, the fleet decides who probes: this call asks (others here wait).
     const fleet = this.fleet;
-    if (fleet === undefined || !fleet.available) {
+    const alone = this.current.kind === 'OPEN' && this.current.alone; // tripped below the fleet's quorum
+    if (fleet === undefined || !fleet.available || alone) {
       this.transition(probing(Infinity, 1, 0, this.options.halfOpenProbes), 'reset-timeout'); // this call is the first probe
       return undefined;
     }
@@ -336,9 +352,15 @@ export class CircuitBreaker<F = never> {
   private trip(openedAt: number, reason: TransitionReason, failures: number, error: unknown): void {
     const wait = this.resetTimeoutNow;
     this.opened++;
-    const opened = openFor(openedAt, wait);
+    const fleet = this.fleet;
+    const by = reason === 'probe-failed' ? 'probe' : 'trip';
+    // With a quorum this member opens alone, until enough members tripped for the fleet to open.
+    const quorum = this.options.quorum;
+    const alone = quorum > 1 && fleet !== undefined && fleet.countsTrips;
+    const opened = openFor(openedAt, wait, alone);
     this.transition(opened, reason, { failures, error, wait });
-    this.fleet?.tellOpened(opened, wait, reason === 'probe-failed' ? 'probe' : 'trip');
+    if (alone) fleet.tellTripped(opened, wait, by, quorum, this.options.resetTimeout);
+    else fleet?.tellOpened(opened, wait, by);
   }
 
   /** @internal Swaps the state, starts a period (new reactions, an empty count), announces a change of kind. */
@@ -430,6 +452,7 @@ export class CircuitBreaker<F = never> {
       state: publicState(state),
       isolated: state === ISOLATED,
       disabled: state === DISABLED,
+      alone: state.kind === 'OPEN' && state.alone,
       consecutiveFailures: this.strategy.consecutive,
       calls: this.calls,
       successes: this.successes,

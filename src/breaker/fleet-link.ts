@@ -2,6 +2,7 @@ import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, Pro
 import type { AnyFunction } from './guarded-call';
 import type { TransitionReason } from '../events/types';
 import type { Trip } from './announce';
+import type { WindowStore } from './fleet-window';
 import { CLOSED, ISOLATED, openFor, probeDueUntil, probingElsewhere, type BreakerState } from './rules';
 
 /**
@@ -71,10 +72,43 @@ export class FleetLink {
       (remaining) => {
         if (this.member.current !== opened || remaining === wait) return;
         if (remaining === Infinity) this.isolatedByFleet(); // an operator isolated the fleet
-        else this.openedByFleet(remaining);
+        else this.openedByFleet(remaining, 'store');
       },
       () => undefined,
     );
+  }
+
+  /** Whether the store counts trips towards a quorum (else a breaker with a quorum decides alone). */
+  get countsTrips(): boolean {
+    return this.membership.trip !== undefined;
+  }
+
+  /**
+   * With a quorum: this member tripped (`opened` alone, for `wait` ms). The fleet opens once `quorum` members
+   * tripped within `within` ms; until then this member stays OPEN alone.
+   */
+  tellTripped(opened: BreakerState, wait: number, by: 'trip' | 'probe', quorum: number, within: number): void {
+    if (!this.membership.available) return;
+    this.membership.trip!(wait, by, quorum, within).then(
+      (remaining) => {
+        if (this.member.current !== opened || remaining === undefined) return;
+        if (remaining === Infinity) this.isolatedByFleet();
+        else this.openedByFleet(remaining, 'store'); // the fleet is OPEN: this member waits and probes with it
+      },
+      () => undefined,
+    );
+  }
+
+  /** The store's side of a fleet window of `duration` ms in `buckets` buckets, when the store keeps one. */
+  windowStore(window: { readonly duration: number; readonly buckets: number }): WindowStore | undefined {
+    const membership = this.membership;
+    if (membership.addToWindow === undefined) return undefined;
+    return {
+      get available() {
+        return membership.available;
+      },
+      addToWindow: (counts) => membership.addToWindow!(counts, window),
+    };
   }
 
   tellClosed(by: 'probe' | 'operator'): void {
@@ -134,7 +168,9 @@ export class FleetLink {
     if (state.kind === 'DISABLED') return; // a disabled breaker passes every call through, whatever the fleet says
     // Our own probe's outcome will tell the fleet; only an operator's isolation overrides it.
     if (state.kind === 'HALF_OPEN' && state.inFlight > 0 && fleet.state !== 'ISOLATED') return;
-    if (fleet.state === 'OPEN') return this.openedByFleet(fleet.remaining);
+    // Tripped here below the quorum: this member is OPEN alone while the fleet is CLOSED.
+    if (state.kind === 'OPEN' && state.alone && fleet.state === 'CLOSED') return;
+    if (fleet.state === 'OPEN') return this.openedByFleet(fleet.remaining, fleet.quorum === true ? 'quorum' : 'store');
     if (fleet.state === 'ISOLATED') return this.isolatedByFleet();
     if (state.kind === 'CLOSED') return;
     if (update === 'sync' && state === ISOLATED) return this.tellIsolated(); // the store restarted empty: isolate it again
@@ -152,12 +188,12 @@ export class FleetLink {
     this.member.transition(probeDueUntil(leaseUntil), 'reset-timeout');
   }
 
-  private openedByFleet(remaining: number): void {
+  private openedByFleet(remaining: number, reason: 'store' | 'quorum'): void {
     const member = this.member;
     // An isolation ended fleet-wide (released elsewhere): its handles here release nothing.
     member.isolation = undefined;
     if (member.current.kind === 'CLOSED') member.countOpening();
-    member.transition(openFor(member.now(), remaining), 'store', { failures: 0, error: undefined, wait: remaining });
+    member.transition(openFor(member.now(), remaining), reason, { failures: 0, error: undefined, wait: remaining });
   }
 
   private isolatedByFleet(): void {

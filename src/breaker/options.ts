@@ -100,6 +100,12 @@ export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> 
    * @default undefined (this process only)
    */
   readonly store?: CircuitStore;
+  /**
+   * With a `store`: this many distinct members must trip within one `resetTimeout` before the circuit
+   * opens fleet-wide; a member that trips alone opens only itself and probes alone after its wait.
+   * @default 1 (any member's trip opens every member)
+   */
+  readonly quorum?: number;
 }
 
 /** The options after validation, with defaults in place. */
@@ -119,6 +125,7 @@ export interface ResolvedOptions {
   readonly fallback: ((error: unknown, ...args: any[]) => unknown) | undefined;
   readonly fallbackOnFailure: boolean;
   readonly store: CircuitStore | undefined;
+  readonly quorum: number;
 }
 
 export const DEFAULT_FAILURE_THRESHOLD = 3;
@@ -143,6 +150,7 @@ const BREAKER_OPTION_NAMES: readonly string[] = [
   'fallback',
   'fallbackOnFailure',
   'store',
+  'quorum',
 ];
 
 /**
@@ -221,6 +229,11 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
   if (store !== undefined && !isCircuitStore(store)) {
     throw new TypeError(`store must be a circuit store (an object with a join method, e.g. RedisCircuitStore), got ${describeValue(store)}`);
   }
+  const quorum = given.quorum === undefined ? 1 : given.quorum;
+  checkNumber('quorum', quorum);
+  if (!Number.isInteger(quorum) || quorum < 1) throw new RangeError(`quorum must be a positive integer, got ${quorum}`);
+  if (quorum > 1 && store === undefined) throw new TypeError('quorum needs a store: it counts the members of a fleet that tripped');
+
   // Last, so that a clock is read only for options otherwise valid.
   checkClockReading(clock);
 
@@ -239,6 +252,7 @@ export function resolveOptions(options: unknown, extraNames: readonly string[] =
     fallback: fallback as ((error: unknown, ...args: unknown[]) => unknown) | undefined,
     fallbackOnFailure,
     store: store as CircuitStore | undefined,
+    quorum,
   });
 }
 

@@ -25,6 +25,8 @@ export type BreakerState =
       readonly openedAt: number;
       /** Clock time from which the next call is let through as the probe. */
       readonly probeAt: number;
+      /** Tripped here below the fleet's `quorum`: OPEN in this member only, which probes alone after its wait. */
+      readonly alone: boolean;
     }
   | {
       readonly kind: 'HALF_OPEN';
@@ -79,9 +81,9 @@ export function publicState(state: BreakerState): CircuitState {
   return kind;
 }
 
-/** OPEN for `wait` ms from `now`. */
-export function openFor(now: number, wait: number): BreakerState {
-  return { kind: 'OPEN', openedAt: now, probeAt: now + wait };
+/** OPEN for `wait` ms from `now` (`alone`: in this member only, below the fleet's quorum). */
+export function openFor(now: number, wait: number, alone = false): BreakerState {
+  return { kind: 'OPEN', openedAt: now, probeAt: now + wait, alone };
 }
 
 /** What a call arriving while not CLOSED gets. */
@@ -106,7 +108,7 @@ export function arrive(state: BreakerState, now: number, probes: number): Arriva
     case 'OPEN': {
       if (now < state.openedAt) {
         // The wall clock stepped back: wait at most one full wait from now, not the step as well.
-        const rebased: BreakerState = { kind: 'OPEN', openedAt: now, probeAt: Math.min(state.probeAt, now + state.probeAt - state.openedAt) };
+        const rebased: BreakerState = { ...state, openedAt: now, probeAt: Math.min(state.probeAt, now + state.probeAt - state.openedAt) };
         return { kind: 'refuse', retryAfter: rebased.probeAt - now, next: rebased };
       }
       if (now < state.probeAt) return { kind: 'refuse', retryAfter: state.probeAt - now, next: state };

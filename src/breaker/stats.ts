@@ -10,6 +10,8 @@ export interface CircuitBreakerStats {
   readonly isolated: boolean;
   /** Passing every call through by `disable()`. */
   readonly disabled: boolean;
+  /** OPEN in this member only: it tripped, but fewer than `quorum` members of its fleet did. */
+  readonly alone: boolean;
   /** Consecutive counted failures while CLOSED (under any rule). */
   readonly consecutiveFailures: number;
   /** Calls that invoked the function (admitted). */
@@ -51,4 +53,19 @@ export function windowStats(rule: TripRule, window: WindowCounts | null): Pick<C
     failureRate: rated ? window.failures / window.calls : null,
     slowCallRate: rated && rule.slowCall !== undefined ? window.slow / window.calls : null,
   };
+}
+
+/** A snapshot of a keyed breaker (one breaker per key), from `stats()` of `new CircuitBreaker({ key: true })` or `getKeyedCircuitBreaker`. */
+export interface KeyedCircuitBreakerStats {
+  /** The keyed breaker's name (`Class#method`); a key's breaker is named `name[key]`. */
+  readonly name: string;
+  /** The keys whose breakers are kept now, the most recently used first. */
+  readonly keys: readonly string[];
+  readonly maxKeys: number;
+  /** How many of the keys' breakers are in each state. */
+  readonly states: Readonly<Record<CircuitState, number>>;
+  /** Keys dropped to stay within `maxKeys`. */
+  readonly evicted: number;
+  /** Of those, keys dropped while OPEN or HALF_OPEN (or isolated, or disabled), because every kept key was: their state was forgotten. */
+  readonly evictedOpen: number;
 }

@@ -115,11 +115,7 @@ abstract class RateWindow implements TripStrategy {
   protected abstract expire(now: number): void;
 
   private check(): TripReason | undefined {
-    const calls = this.calls;
-    if (calls < this.minimumCalls) return undefined;
-    if (this.failures / calls >= this.threshold) return 'failure-rate';
-    if (this.slow / calls >= this.slowThreshold) return 'slow-calls';
-    return undefined;
+    return rateReason(this.calls, this.failures, this.slow, this.threshold, this.minimumCalls, this.slowThreshold);
   }
 }
 
@@ -221,6 +217,14 @@ class TimeWindow extends RateWindow {
     this.newest = -Infinity;
     this.newestEnds = -Infinity;
   }
+}
+
+/** Why a window holding these counts opens the circuit: at least `minimumCalls`, and a rate at its threshold. */
+export function rateReason(calls: number, failures: number, slow: number, threshold: number, minimumCalls: number, slowThreshold: number): TripReason | undefined {
+  if (calls < minimumCalls) return undefined;
+  if (failures / calls >= threshold) return 'failure-rate';
+  if (slow / calls >= slowThreshold) return 'slow-calls';
+  return undefined;
 }
 
 function mod(n: number, m: number): number {

@@ -14,7 +14,9 @@ export type TransitionReason =
   | 'reset'
   | 'disabled'
   | 'enabled'
-  | 'store';
+  | 'store'
+  /** The fleet opened: a quorum of its members tripped. */
+  | 'quorum';
 
 /** Every transition, whatever the states. */
 export interface StateChangeEvent {

@@ -4,6 +4,7 @@ import { connect, type RedisCircuitStoreOptions } from './connections';
 
 export type { RedisCircuitStoreOptions };
 import { ACQUIRE_SCRIPT, OPEN_SCRIPT, READ_SCRIPT, SET_SCRIPT } from './scripts';
+import { TRIP_SCRIPT, WINDOW_SCRIPT } from './window-scripts';
 import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
 
 const unavailable = (): Promise<never> => Promise.reject(new Error('RedisCircuitStore is closed'));
@@ -19,6 +20,9 @@ const CLOSED_MEMBERSHIP: CircuitStoreMembership = Object.freeze({
 
 interface Circuit {
   readonly keys: readonly [string, string, string];
+  /** With a quorum: who tripped, scored by when (a sorted set). With a fleet window: its buckets (a hash). */
+  readonly trips: string;
+  readonly window: string;
   readonly channel: string;
   readonly members: Map<string, (fleet: FleetState, update: FleetUpdate) => void>;
   /** Settles once the subscriber's SUBSCRIBE to `channel` is answered (or failed). */
@@ -107,8 +111,10 @@ export class RedisCircuitStore implements CircuitStore {
       },
       open: async (waitMs, by) => {
         const ms = Math.ceil(waitMs);
+        // The OPEN state outlives its wait by the wait again, or a lease when that is longer: then, idle, it expires.
+        const keep = ms + Math.max(ms, this.probeLeaseMs);
         const remaining = (await this.command(() =>
-          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline()),
+          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline(), keep),
         )) as number;
         if (remaining === -2) this.late();
         if (remaining === -3) return Infinity;
@@ -116,7 +122,10 @@ export class RedisCircuitStore implements CircuitStore {
       },
       acquireProbe: async (leaseMs): Promise<ProbeLease> => {
         const ms = Math.max(this.probeLeaseMs, Math.ceil(leaseMs));
-        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, 3, state, wait, lease, ms, id, this.deadline()))) as [string, number];
+        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, 3, state, wait, lease, ms, id, this.deadline(), 2 * ms))) as [
+          string,
+          number,
+        ];
         switch (answer) {
           case 'LATE':
             return this.late();
@@ -132,6 +141,25 @@ export class RedisCircuitStore implements CircuitStore {
             return { granted: false, fleet: { state: 'OPEN', remaining: 0 }, retryIn: Math.max(1, ttl) };
         }
       },
+      trip: async (waitMs, by, quorum, within) => {
+        const ms = Math.ceil(waitMs);
+        const remaining = (await this.command(() =>
+          this.client.eval(
+            TRIP_SCRIPT, 4, state, wait, lease, circuit.trips, ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline(), id, quorum, Math.ceil(within), `OPEN ${ms} ${id} quorum`,
+            ms + Math.max(ms, this.probeLeaseMs),
+          ),
+        )) as number;
+        if (remaining === -2) this.late();
+        if (remaining === -3) return Infinity;
+        if (remaining === -4) return undefined;
+        return remaining < 0 ? ms : remaining;
+      },
+      addToWindow: async (counts, window) => {
+        const [calls, failures, slow] = (await this.command(() =>
+          this.client.eval(WINDOW_SCRIPT, 1, circuit.window, window.duration / window.buckets, window.buckets, counts.calls, counts.failures, counts.slow),
+        )) as [number, number, number];
+        return { calls, failures, slow };
+      },
       close: async (by) => {
         const applied = await this.command(() =>
           this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`, this.deadline(), by),
@@ -145,8 +173,11 @@ export class RedisCircuitStore implements CircuitStore {
         if (applied === 0) this.late();
       },
       leave: () => {
-        circuit.members.delete(id);
-        if (circuit.members.size === 0 && !this.closed) void this.subscriber.unsubscribe(circuit.channel).catch(() => undefined);
+        if (!circuit.members.delete(id) || circuit.members.size > 0) return;
+        if (!this.closed) void this.subscriber.unsubscribe(circuit.channel).catch(() => undefined);
+        // A circuit nobody here is in is forgotten: circuits that come and go (a keyed breaker's keys) leave nothing behind.
+        this.circuits.delete(name);
+        this.byChannel.delete(circuit.channel);
       },
     };
   }
@@ -308,9 +339,15 @@ export class RedisCircuitStore implements CircuitStore {
   private deliver(channel: string, message: string): void {
     const circuit = this.byChannel.get(channel);
     if (circuit === undefined) return;
-    const [state, ms, sender] = message.split(' ');
+    const [state, ms, sender, by] = message.split(' ');
     const fleet: FleetState =
-      state === 'OPEN' ? { state: 'OPEN', remaining: Number(ms) } : state === 'ISOLATED' ? { state: 'ISOLATED' } : { state: 'CLOSED' };
+      state === 'OPEN'
+        ? by === 'quorum'
+          ? { state: 'OPEN', remaining: Number(ms), quorum: true }
+          : { state: 'OPEN', remaining: Number(ms) }
+        : state === 'ISOLATED'
+          ? { state: 'ISOLATED' }
+          : { state: 'CLOSED' };
     for (const [id, onFleet] of circuit.members) if (id !== sender) onFleet(fleet, 'event');
   }
 
@@ -320,7 +357,14 @@ export class RedisCircuitStore implements CircuitStore {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
       const base = `${this.prefix}{${name}}`;
-      circuit = { keys: [`${base}:state`, `${base}:wait`, `${base}:lease`], channel: `${base}:events`, members: new Map(), subscribed: Promise.resolve() };
+      circuit = {
+        keys: [`${base}:state`, `${base}:wait`, `${base}:lease`],
+        trips: `${base}:trips`,
+        window: `${base}:window`,
+        channel: `${base}:events`,
+        members: new Map(),
+        subscribed: Promise.resolve(),
+      };
       this.circuits.set(name, circuit);
       this.byChannel.set(circuit.channel, circuit);
     }

@@ -2,19 +2,25 @@
  * The store's Lua scripts: each reads and writes one circuit's keys (`state`,
  * `wait`: a TTL, `lease`: SET NX PX) atomically in Redis, and publishes the
  * transition on the circuit's channel.
+ *
+ * A CLOSED circuit has no keys. An OPEN one's `state` expires too (`keep` ms,
+ * longer than its wait and any lease, set by each trip and lease grant), so a
+ * circuit nobody trips or probes any more (a key of a keyed breaker that went
+ * idle) leaves nothing in Redis; read after that, it is CLOSED. Only an
+ * operator's ISOLATED state has no TTL: it stays until released.
  */
 
 // A transition the store gave up waiting for (a command timeout, Redis hung) must not take effect when Redis
 // runs it later: by then the breaker has decided alone, and a stale trip would open every process.
 // Each write carries a deadline in Redis's clock (TIME), estimated from an offset measured on connecting ('0': none).
-const LATE = `
+export const LATE = `
 local function late(deadline)
   if deadline == '0' then return false end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
 end
 `;
-// KEYS: state, wait, lease.  ARGV: wait ms, by ('trip', 'probe', 'operator'), channel, message, deadline
+// KEYS: state, wait, lease.  ARGV: wait ms, by ('trip', 'probe', 'operator'), channel, message, deadline, keep ms (the state's TTL)
 // Returns the wait to adopt; -1: this one; -2: late, not applied; -3: isolated by an operator, not applied.
 export const OPEN_SCRIPT = `${LATE}
 if late(ARGV[5]) then return -2 end
@@ -24,23 +30,31 @@ if ARGV[2] == 'trip' and state == 'OPEN' then
   local ttl = redis.call('PTTL', KEYS[2])
   if ttl > 0 then return ttl end
 end
-redis.call('SET', KEYS[1], 'OPEN')
+redis.call('SET', KEYS[1], 'OPEN', 'PX', ARGV[6])
 redis.call('DEL', KEYS[3])
 if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) else redis.call('DEL', KEYS[2]) end
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 return -1
 `;
-// KEYS: state, wait, lease.  ARGV: lease ms, holder, deadline
+// KEYS: state, wait, lease.  ARGV: lease ms, holder, deadline, keep ms (the state outlives a granted lease by this)
+// A grant makes the OPEN state outlive the lease: a probe still running never finds its circuit expired.
 export const ACQUIRE_SCRIPT = `${LATE}
+local function keep()
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+end
 if late(ARGV[3]) then return {'LATE', 0} end
 local state = redis.call('GET', KEYS[1])
 if not state then return {'CLOSED', 0} end
 if state == 'ISOLATED' then return {'ISOLATED', 0} end
 local wait = redis.call('PTTL', KEYS[2])
 if wait > 0 then return {'OPEN', wait} end
-if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[1]) then return {'GRANTED', 0} end
+if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[1]) then
+  keep()
+  return {'GRANTED', 0}
+end
 if redis.call('GET', KEYS[3]) == ARGV[2] then
   redis.call('PEXPIRE', KEYS[3], ARGV[1])
+  keep()
   return {'GRANTED', 0}
 end
 return {'LEASED', redis.call('PTTL', KEYS[3])}

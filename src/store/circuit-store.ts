@@ -7,13 +7,14 @@
  * The hot path never touches a store: a breaker talks to it only on
  * transitions, and when its wait is over and it wants the fleet's one probe.
  */
+import type { WindowCounts } from '../breaker/trip-strategy';
 
 /** The fleet's view of one circuit, as a store reports it. */
 export type FleetState =
   /** Calls go through. */
   | { readonly state: 'CLOSED' }
   /** Refusing; `remaining`: ms of the wait left, read from a TTL (0: a probe is due, or running). */
-  | { readonly state: 'OPEN'; readonly remaining: number }
+  | { readonly state: 'OPEN'; readonly remaining: number; /** Opened when a quorum of members tripped. */ readonly quorum?: boolean }
   /** Forced open by an operator (`isolate()`) until a `close()` by an operator. */
   | { readonly state: 'ISOLATED' };
 
@@ -45,6 +46,22 @@ export interface CircuitStoreMembership {
   close(by: 'probe' | 'operator'): Promise<void>;
   /** Forced open by hand, fleet-wide, until a `close()`. */
   isolate(): Promise<void>;
+  /**
+   * With a `quorum` (> 1): this member tripped (`'trip'`) or its probe failed (`'probe'`). While the fleet is
+   * OPEN this is `open(wait, by)`; else the trip is counted for `within` ms, and once `quorum` distinct members
+   * tripped within that time the circuit opens fleet-wide for `wait` ms.
+   * @returns the fleet's remaining wait to adopt, as `open` does (`Infinity`: isolated by an operator), or
+   *   `undefined` when the quorum is not reached: this member is OPEN alone. Optional: a store without it
+   *   leaves a breaker with a quorum deciding alone.
+   */
+  trip?(wait: number, by: 'trip' | 'probe', quorum: number, within: number): Promise<number | undefined>;
+  /**
+   * Adds this member's counts, settled since its last call, to the fleet's time window of `duration` ms in
+   * `buckets` buckets, and returns what that window holds fleet-wide (this member's counts included). The
+   * store buckets counts by its own clock, and drops a bucket once it left the window. Optional: without it
+   * a breaker counts alone.
+   */
+  addToWindow?(counts: WindowCounts, window: { readonly duration: number; readonly buckets: number }): Promise<WindowCounts>;
   /** Stops receiving; the circuit's state stays in the store. */
   leave(): void;
 }

@@ -1,3 +1,4 @@
+import type { WindowCounts } from '../breaker/trip-strategy';
 import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from './circuit-store';
 
 /** A real microtask: sinon's fake clock fakes `queueMicrotask`, but not promise jobs. */
@@ -11,6 +12,10 @@ interface Circuit {
   waitUntil: number;
   lease: { readonly holder: object; readonly until: number } | undefined;
   readonly members: Set<Member>;
+  /** With a quorum: when each member last tripped. */
+  readonly trips: Map<Member, number>;
+  /** The fleet window: counts by bucket number (`floor(time / width)`). */
+  readonly window: Map<number, { calls: number; failures: number; slow: number }>;
 }
 
 interface Member {
@@ -59,17 +64,18 @@ export class InMemoryCircuitStore implements CircuitStore {
       get available() {
         return store.available;
       },
-      open: (wait, by) =>
+      open: (wait, by) => this.operation(() => this.open(circuit, member, wait, by)),
+      trip: (wait, by, quorum, within) =>
         this.operation(() => {
           const now = this.clock();
-          if (circuit.state === 'ISOLATED' && by !== 'operator') return Infinity;
-          if (by === 'trip' && circuit.state === 'OPEN' && circuit.waitUntil > now) return circuit.waitUntil - now;
-          circuit.state = 'OPEN';
-          circuit.waitUntil = now + wait;
-          circuit.lease = undefined;
-          this.push(circuit, member, { state: 'OPEN', remaining: wait });
-          return wait;
+          if (circuit.state !== undefined) return this.open(circuit, member, wait, by);
+          for (const [other, at] of circuit.trips) if (at <= now - within) circuit.trips.delete(other);
+          circuit.trips.set(member, now);
+          if (circuit.trips.size < quorum) return undefined;
+          circuit.trips.clear();
+          return this.open(circuit, member, wait, 'trip', true);
         }),
+      addToWindow: (counts, window) => this.operation(() => this.addToWindow(circuit, counts, window)),
       acquireProbe: (leaseMs) => this.operation((): ProbeLease => this.acquire(circuit, member, leaseMs)),
       close: (by) =>
         this.operation(() => {
@@ -100,6 +106,8 @@ export class InMemoryCircuitStore implements CircuitStore {
     for (const circuit of this.circuits.values()) {
       circuit.state = undefined;
       circuit.lease = undefined;
+      circuit.trips.clear();
+      circuit.window.clear();
     }
   }
 
@@ -110,6 +118,38 @@ export class InMemoryCircuitStore implements CircuitStore {
       const fleet = this.view(circuit);
       for (const member of circuit.members) later(() => member.onFleet(fleet, 'sync'));
     }
+  }
+
+  private open(circuit: Circuit, member: Member, wait: number, by: 'trip' | 'probe' | 'operator', quorum = false): number {
+    const now = this.clock();
+    if (circuit.state === 'ISOLATED' && by !== 'operator') return Infinity;
+    if (by === 'trip' && circuit.state === 'OPEN' && circuit.waitUntil > now) return circuit.waitUntil - now;
+    circuit.state = 'OPEN';
+    circuit.waitUntil = now + wait;
+    circuit.lease = undefined;
+    this.push(circuit, member, quorum ? { state: 'OPEN', remaining: wait, quorum } : { state: 'OPEN', remaining: wait });
+    return wait;
+  }
+
+  private addToWindow(circuit: Circuit, counts: WindowCounts, window: { readonly duration: number; readonly buckets: number }): WindowCounts {
+    const width = window.duration / window.buckets;
+    const newest = Math.floor(this.clock() / width);
+    const bucket = circuit.window.get(newest) ?? { calls: 0, failures: 0, slow: 0 };
+    bucket.calls += counts.calls;
+    bucket.failures += counts.failures;
+    bucket.slow += counts.slow;
+    circuit.window.set(newest, bucket);
+    const total = { calls: 0, failures: 0, slow: 0 };
+    for (const [number, held] of circuit.window) {
+      if (number <= newest - window.buckets) {
+        circuit.window.delete(number); // left the window: nothing of it stays behind
+        continue;
+      }
+      total.calls += held.calls;
+      total.failures += held.failures;
+      total.slow += held.slow;
+    }
+    return total;
   }
 
   private acquire(circuit: Circuit, member: Member, leaseMs: number): ProbeLease {
@@ -149,7 +189,7 @@ export class InMemoryCircuitStore implements CircuitStore {
   private circuit(name: string): Circuit {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
-      circuit = { state: undefined, waitUntil: 0, lease: undefined, members: new Set() };
+      circuit = { state: undefined, waitUntil: 0, lease: undefined, members: new Set(), trips: new Map(), window: new Map() };
       this.circuits.set(name, circuit);
     }
     return circuit;
