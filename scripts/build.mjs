@@ -5,13 +5,15 @@
 // dist/<dir>/index.js + index.d.ts     CommonJS and its types (`require`)
 // dist/<dir>/index.mjs + index.d.mts   `export { ...names } from './index.js'` (`import`)
 //
+// dist/cli/main.js                     the bin (package.json `bin`, from src/cli/main.ts), executable
+//
 // The wrapper keeps one copy of the module state (the registry of decorated methods)
 // when one process both requires and imports the package: no dual-package hazard.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { entries } from './package-entries.mjs';
+import { cli, entries } from './package-entries.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -30,7 +32,7 @@ if (config.errors.length > 0) fail(config.errors);
 
 // Only the entries and what they import: a folder of src/ that no entry reaches is not published.
 const entryList = entries(root);
-const rootNames = entryList.map((entry) => join(root, 'src', entry.dir, 'index.ts'));
+const rootNames = [...entryList.map((entry) => join(root, 'src', entry.dir, 'index.ts')), join(root, cli.source)];
 const program = ts.createProgram({ rootNames, options: config.options, projectReferences: config.projectReferences });
 const emitted = program.emit();
 const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
@@ -48,6 +50,11 @@ for (const entry of entryList) {
   writeFileSync(join(outDir, 'index.mjs'), header + body);
   writeFileSync(join(outDir, 'index.d.mts'), `${header}export * from './index.js';\n`);
 }
+
+// The bin: npm links it on install and runs it through its `#!` line (tsc keeps a source's first-line `#!`).
+const bin = join(root, cli.bin);
+if (!readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')) fail([], `${cli.bin} does not start with #!/usr/bin/env node`);
+chmodSync(bin, 0o755);
 
 /** The names an entry exports at runtime (type-only exports left out), sorted. */
 function valueExports(source) {

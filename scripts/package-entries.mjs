@@ -18,6 +18,12 @@ export const integrations = {
 };
 
 /**
+ * The command-line tool (`npx circuit-breaker-decorator`): package.json's `bin`,
+ * compiled by scripts/build.mjs from `source` to `bin` (CommonJS, its `#!` line kept, mode 755).
+ */
+export const cli = { name: 'circuit-breaker-decorator', source: 'src/cli/main.ts', bin: 'dist/cli/main.js' };
+
+/**
  * The entries that exist in `root`: `{ subpath: '.', dir: '' }` and one
  * `{ subpath: './<name>', dir: '<name>', libraries }` per integration with a src/<name>/index.ts.
  */
@@ -71,6 +77,7 @@ export function packageFields(list) {
     types: './dist/index.d.ts',
     exports: exportsMap(list),
     typesVersions: typesVersions(list),
+    bin: { [cli.name]: cli.bin },
     files: ['dist', 'README.md', 'LICENSE'],
   };
 }
