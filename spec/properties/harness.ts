@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CircuitBreakerOpenException, type CircuitBreakerStats } from '../../src';
+import { CircuitBreakerOpenException, type CircuitBreakerStats, type OpenEvent } from '../../src';
 import type { CircuitBreaker } from '../../src/breaker/breaker';
-import { BreakerModel, type Admission, type IsolationHandle, type ModelStats, type Outcome } from './model';
+import { BreakerModel, type Admission, type IsolationHandle, type ModelOpening, type ModelStats, type Outcome } from './model';
 
 /**
  * Runs of the model tests: a fixed seed and 200 runs by default (part of `npm test`);
@@ -99,11 +99,14 @@ type Expected =
 interface Call {
   expected: Expected;
   actual?: { readonly fulfilled: boolean; readonly value: unknown };
+  /** Its answer came and was checked: a promise settles once, so it is not checked again. */
+  checked?: boolean;
 }
 
 interface Hanging {
   readonly call: Call;
   readonly period: number;
+  readonly startedAt: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -113,9 +116,17 @@ export const settleReactions = (): Promise<void> => new Promise((resolve) => set
 
 const COUNTERS = ['calls', 'successes', 'failures', 'ignored', 'refusals', 'lateOutcomes', 'opened'] as const;
 
+/** What the breaker's listeners heard: every open event (reason, failures, wait, probeAt) and every state change. */
+interface Heard {
+  readonly openings: ModelOpening[];
+  readonly changes: string[];
+}
+
 /**
  * Drives `target` and a fresh model through `steps`, comparing after every step:
- * state, counters, invocations, refusals (and their retryAfter), and what each caller got.
+ * state, counters, the window and its rates, the wait, invocations, refusals (and
+ * their retryAfter), what each caller got, every open event (the reason of each
+ * trip) and every state change.
  */
 export async function runModel(target: Target, model: BreakerModel, steps: readonly Step[]): Promise<void> {
   const { breaker } = target;
@@ -123,9 +134,14 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
   const calls: Call[] = [];
   const hanging: Hanging[] = [];
   const handles: { readonly model: IsolationHandle; readonly real: { dispose(): void } }[] = [];
+  const heard: Heard = { openings: [], changes: [] };
+  const listening = [
+    breaker.onOpen(({ reason, failures, resetTimeout, probeAt }: OpenEvent) => heard.openings.push({ reason, failures, resetTimeout, probeAt })),
+    breaker.onStateChange(({ from, to, reason }) => heard.changes.push(`${from}>${to}:${reason}`)),
+  ];
   let invocations = 0;
   /** Outcomes the breaker sees in a later microtask, in the order it sees them. */
-  let queued: { readonly period: number; readonly outcome: Outcome }[] = [];
+  let queued: { readonly period: number; readonly startedAt: number; readonly outcome: Outcome }[] = [];
 
   const start = (what: Behaviour): void => {
     const admission: Admission = model.arrive(target.now());
@@ -136,7 +152,7 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
       invoked = true;
       invocations++;
       return perform(what, call, admission, hanging, (outcome) => {
-        if (admission.admitted) queued.push({ period: admission.period, outcome });
+        if (admission.admitted) queued.push({ period: admission.period, startedAt: admission.startedAt, outcome });
       });
     };
     const before = invocations;
@@ -144,9 +160,11 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
     expect(promise, 'a guarded call returns a promise').to.be.instanceOf(Promise);
     expect(invocations - before, `invocations of a call the model ${admission.admitted ? 'admits' : 'refuses'}`).to.equal(admission.admitted ? 1 : 0);
     expect(invoked).to.equal(admission.admitted);
-    // Synchronous outcomes (a throw, a plain value) reach the breaker before execute() returns.
+    // Synchronous outcomes (a throw, a plain value) reach the breaker before execute() returns; with slowCall, where
+    // every call's outcome is observed through a promise (it notes when the call started), a microtask later, in order.
     if (admission.admitted && (what === 'throw' || what === 'throw-value' || what === 'non-promise')) {
-      model.settle(admission.period, 'failure', target.now());
+      if (model.timesCalls) queued.push({ period: admission.period, startedAt: admission.startedAt, outcome: 'failure' });
+      else model.settle(admission.period, 'failure', target.now(), admission.startedAt);
     }
     promise.then(
       (value) => (call.actual = { fulfilled: true, value }),
@@ -157,7 +175,7 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
   const settle = (entry: Hanging, how: Settlement): void => {
     const { value, fulfilled, outcome } = settlementOf(how);
     entry.call.expected = fulfilled ? { kind: 'value', value } : { kind: 'error', error: value };
-    queued.push({ period: entry.period, outcome });
+    queued.push({ period: entry.period, startedAt: entry.startedAt, outcome });
     if (fulfilled) entry.resolve(value);
     else entry.reject(value);
   };
@@ -202,23 +220,27 @@ export async function runModel(target: Target, model: BreakerModel, steps: reado
         breaker.enable();
         break;
     }
-    for (const { period, outcome } of queued) model.settle(period, outcome, target.now());
+    for (const { period, startedAt, outcome } of queued) model.settle(period, outcome, target.now(), startedAt);
     queued = [];
     await settleReactions();
-    compare(breaker.stats(), model.snapshot(), baseline, step, invocations);
+    compare(breaker.stats(), model.snapshot(target.now()), baseline, step, invocations);
+    compareHeard(heard, model, step);
     for (const call of calls) checkCaller(call, breaker.name);
   }
 
   // Wind down: settle what still hangs, release isolation, and check once more.
   for (const entry of hanging.splice(0)) settle(entry, 'resolve');
-  for (const { period, outcome } of queued) model.settle(period, outcome, target.now());
+  for (const { period, startedAt, outcome } of queued) model.settle(period, outcome, target.now(), startedAt);
   queued = [];
   for (const handle of handles) {
     model.dispose(handle.model, target.now());
     handle.real.dispose();
   }
   await settleReactions();
-  compare(breaker.stats(), model.snapshot(), baseline, { op: 'settleAll', how: 'resolve' }, invocations);
+  const windDown: Step = { op: 'settleAll', how: 'resolve' };
+  compare(breaker.stats(), model.snapshot(target.now()), baseline, windDown, invocations);
+  compareHeard(heard, model, windDown);
+  for (const listener of listening) listener.dispose();
   for (const call of calls) {
     checkCaller(call, breaker.name);
     expect(call.actual, 'every caller got an answer').to.not.equal(undefined);
@@ -294,7 +316,7 @@ function perform(
         resolve = res;
         reject = rej;
       });
-      hanging.push({ call, period: admission.period, resolve, reject });
+      hanging.push({ call, period: admission.period, startedAt: admission.startedAt, resolve, reject });
       return promise;
     }
   }
@@ -312,9 +334,25 @@ function compare(actual: CircuitBreakerStats, expected: ModelStats, baseline: Ci
     expect(actual[counter] - baseline[counter], `${counter} ${where}`).to.equal(expected[counter]);
   }
   expect(invocations, `invocations ${where}`).to.equal(expected.calls);
+  expect(actual.resetTimeout, `resetTimeout (the wait, backed off) ${where}`).to.equal(expected.resetTimeout);
+  expect(actual.window, `window ${where}`).to.deep.equal(expected.window);
+  expect(actual.failureRate, `failureRate ${where}`).to.equal(expected.failureRate);
+  expect(actual.slowCallRate, `slowCallRate ${where}`).to.equal(expected.slowCallRate);
+}
+
+function compareHeard(heard: Heard, model: BreakerModel, step: Step): void {
+  const where = `after ${JSON.stringify(step)}`;
+  expect(heard.changes, `state changes ${where}`).to.deep.equal(model.changes);
+  expect(heard.openings, `open events (the reason of each trip) ${where}`).to.deep.equal(model.openings);
 }
 
 function checkCaller(call: Call, breakerName: string): void {
+  if (call.checked === true) return;
+  checkAnswer(call, breakerName);
+  call.checked = call.actual !== undefined;
+}
+
+function checkAnswer(call: Call, breakerName: string): void {
   const { expected, actual } = call;
   switch (expected.kind) {
     case 'pending':

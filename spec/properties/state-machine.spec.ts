@@ -31,7 +31,7 @@ describe(`model-based: the state table against a reference model (fast-check, se
           now: () => now,
           advance: (ms) => (now += ms),
         };
-        await runModel(target, new BreakerModel(threshold, resetTimeout), run);
+        await runModel(target, new BreakerModel({ failureThreshold: threshold, resetTimeout }), run);
       }),
       fcParameters,
     );
@@ -48,7 +48,7 @@ describe(`model-based: the state table against a reference model (fast-check, se
           now: () => now,
           advance: (ms) => (now += ms),
         };
-        await runModel(target, new BreakerModel(threshold, resetTimeout), run);
+        await runModel(target, new BreakerModel({ failureThreshold: threshold, resetTimeout }), run);
       }),
       fcParameters,
     );
@@ -73,7 +73,7 @@ describe(`model-based: the state table against a reference model (fast-check, se
             now: () => Date.now(),
             advance: (ms) => clock.tick(ms),
           };
-          await runModel(target, new BreakerModel(2, 500), run);
+          await runModel(target, new BreakerModel({ failureThreshold: 2, resetTimeout: 500 }), run);
         }),
         fcParameters,
       );
@@ -90,7 +90,7 @@ describe(`model-based: the state table against a reference model (fast-check, se
             now: () => Date.now(),
             advance: (ms) => clock.tick(ms),
           };
-          await runModel(target, new BreakerModel(3, 10), run);
+          await runModel(target, new BreakerModel({ failureThreshold: 3, resetTimeout: 10 }), run);
         }),
         fcParameters,
       );
