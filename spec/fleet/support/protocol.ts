@@ -14,6 +14,10 @@ export interface WorkerConfig {
   readonly reconnectEvery: number;
   /** ms `init` waits for the store's connections before replying `ready: false`. */
   readonly readyTimeout: number;
+  /** A rate rule instead of failureThreshold (a time window: decided on the fleet's window). */
+  readonly failureRate?: { readonly threshold: number; readonly minimumCalls: number; readonly window: { readonly duration: number; readonly buckets: number } };
+  /** Members that must trip before the fleet opens. */
+  readonly quorum?: number;
 }
 
 export type WorkerRequest = { readonly id: number } & (

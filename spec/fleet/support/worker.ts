@@ -98,7 +98,8 @@ async function handle(request: WorkerRequest): Promise<Record<string, unknown>> 
       breaker = new CircuitBreaker({
         name: config.name,
         store,
-        failureThreshold: config.failureThreshold,
+        ...(config.failureRate === undefined ? { failureThreshold: config.failureThreshold } : { failureRate: config.failureRate }),
+        ...(config.quorum === undefined ? {} : { quorum: config.quorum }),
         resetTimeout: config.resetTimeout,
       });
       breaker.onStateChange((change) => send({ event: 'state', at: now(), from: change.from, to: change.to, reason: change.reason }));
