@@ -159,6 +159,16 @@ describe('trip rules', () => {
       expect(breaker.state).to.equal('CLOSED');
     });
 
+    it('numbers buckets by floor(time / width) when the width is not whole (an outcome at a bucket start is in that bucket)', async () => {
+      let now = 62;
+      const breaker = new CircuitBreaker({ clock: () => now, resetTimeout: 0, failureRate: { threshold: 1, minimumCalls: 5, window: { duration: 7, buckets: 3 } } });
+      await outcomes(breaker, 'ok'); // at 62: bucket 26 (width 7/3)
+      now = 63; // floor(63 / (7/3)) = 27, though 27 * (7/3) computes as 63.00000000000001
+      await outcomes(breaker, 'ok');
+      now = 69; // bucket 29: bucket 26 left, 27 is kept until bucket 30
+      expect(breaker.stats().window).to.deep.equal({ calls: 1, failures: 0, slow: 0 });
+    });
+
     it('reads outcomes in order when the clock steps back (the newest bucket takes them)', async () => {
       let now = 50_000;
       const breaker = new CircuitBreaker({ clock: () => now, failureRate: { threshold: 0.5, minimumCalls: 4, window: { duration: 10_000 } } });

@@ -165,10 +165,9 @@ class TimeWindow extends RateWindow {
   private readonly buckets: number;
   /** calls, failures, slow of each bucket, in one array. */
   private readonly counts: Int32Array;
-  /** The newest bucket's number (`floor(time / width)`), its place in `counts`, and the time it ends. */
+  /** The newest bucket's number (`floor(time / width)`) and its place in `counts`. */
   private newest = -Infinity;
   private newestAt = 0;
-  private newestEnds = -Infinity;
 
   constructor(rule: Extract<TripRule, { kind: 'rate' }>, duration: number, buckets: number) {
     super(rule, true);
@@ -179,7 +178,7 @@ class TimeWindow extends RateWindow {
 
   protected record(now: number, failed: 0 | 1, slow: 0 | 1): void {
     // A clock that stepped back adds to the newest bucket: time never runs backwards in the window.
-    if (now >= this.newestEnds) this.expire(now);
+    this.expire(now);
     const i = this.newestAt;
     this.counts[i]!++;
     this.counts[i + 1]! += failed;
@@ -190,8 +189,9 @@ class TimeWindow extends RateWindow {
   }
 
   protected expire(now: number): void {
-    if (now < this.newestEnds) return;
+    // The bucket by floor(now / width) alone: a bucket's end computed as (b + 1) * width can round past it.
     const bucket = Math.floor(now / this.width);
+    if (bucket <= this.newest) return;
     const counts = this.counts;
     if (bucket - this.newest >= this.buckets) {
       counts.fill(0);
@@ -208,14 +208,12 @@ class TimeWindow extends RateWindow {
     }
     this.newest = bucket;
     this.newestAt = 3 * mod(bucket, this.buckets);
-    this.newestEnds = (bucket + 1) * this.width;
   }
 
   override reset(): void {
     super.reset();
     this.counts.fill(0);
     this.newest = -Infinity;
-    this.newestEnds = -Infinity;
   }
 }
 
