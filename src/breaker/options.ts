@@ -50,7 +50,8 @@ export interface CircuitBreakerOptions<F = never, FA extends unknown[] = any[]> 
   /**
    * Reads the time in ms, called as `clock()` (no receiver). Read once when
    * the breaker is made (anything but a finite number is a `TypeError`), then
-   * only when a call arrives while not CLOSED, and when a call fails.
+   * when a call arrives while not CLOSED and when a call fails (every outcome
+   * under a time-window `failureRate` or `slowCall`, and when such a call starts).
    * @default Date.now (looked up at each read, so sinon fake timers drive it)
    */
   readonly clock?: () => number;
