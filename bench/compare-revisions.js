@@ -6,7 +6,8 @@
 // Each revision's src/ is taken with `git archive` into bench/.out/revisions/<rev>/ and transpiled there
 // (CommonJS, legacy decorators, no type-check); the decorated method is decorated by hand (the legacy
 // decorator call), so no fixture of the revision is needed. Scenarios: a decorated method CLOSED and
-// succeeding, `breaker.call` CLOSED and succeeding (without and with a `timeout`), a refusal while OPEN, and a bare
+// succeeding, `breaker.call` CLOSED and succeeding (without and with a `timeout`), a refusal while OPEN, keyed circuits
+// (a decorated method keyed by its argument, beside the same method unkeyed; `call(key, fn)`), and a bare
 // `await` as the floor.
 // Each round times every (scenario, revision) once, in an order rotated per round; the table shows the
 // median ns per call over rounds and the ratio to the floor. BENCH_ROUNDS (default 21), BENCH_BATCH (20000).
@@ -91,6 +92,7 @@ async function scenarios(lib) {
   }
   return {
     ...ruleScenarios,
+    ...keyedScenarios(lib, maybe),
     'decorated, CLOSED, success': async () => {
       for (let i = 0; i < BATCH; i++) await service.ok();
     },
@@ -106,6 +108,52 @@ async function scenarios(lib) {
           await open.call(work);
         } catch {}
       }
+    },
+  };
+}
+
+/** Keyed circuits (a breaker per key) beside an unkeyed method taking the same argument; skipped by a revision without `key`. */
+function keyedScenarios(lib, maybe) {
+  const { CircuitBreaker } = lib;
+  const hosts = Array.from({ length: 100 }, (_, i) => `host-${i}.example.com`);
+  class Client {
+    async get(host) {
+      return host;
+    }
+    async byHost(host) {
+      return host;
+    }
+  }
+  const decorate = (name, using) => {
+    const descriptor = Object.getOwnPropertyDescriptor(Client.prototype, name);
+    Object.defineProperty(Client.prototype, name, using(Client.prototype, name, descriptor) ?? descriptor);
+  };
+  decorate('get', CircuitBreaker({ failureThreshold: 3, resetTimeout: LONG }));
+  const client = new Client();
+  const host = hosts[0];
+  const unkeyed = {
+    'decorated, CLOSED, success, one argument': async () => {
+      for (let i = 0; i < BATCH; i++) await client.get(host);
+    },
+  };
+  let decorator;
+  try {
+    decorator = CircuitBreaker({ key: (host) => host, maxKeys: 1_000, failureThreshold: 3, resetTimeout: LONG });
+  } catch {
+    return unkeyed;
+  }
+  decorate('byHost', decorator);
+  const keyed = maybe({ key: true, maxKeys: 1_000, resetTimeout: LONG });
+  return {
+    ...unkeyed,
+    'decorated, CLOSED, success, one argument, keyed by it (one key)': async () => {
+      for (let i = 0; i < BATCH; i++) await client.byHost(host);
+    },
+    'decorated, CLOSED, success, one argument, keyed by it (100 keys in turn)': async () => {
+      for (let i = 0; i < BATCH; i++) await client.byHost(hosts[i % 100]);
+    },
+    '`breaker.call`, CLOSED, success, keyed (`call(key, fn)`, one key)': async () => {
+      for (let i = 0; i < BATCH; i++) await keyed.call(host, work);
     },
   };
 }

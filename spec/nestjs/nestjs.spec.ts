@@ -1,7 +1,14 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { expect } from 'chai';
-import { CircuitBreaker, CircuitBreakerOpenException, InMemoryCircuitStore, getCircuitBreaker, setCircuitBreakerDefaults } from '../../src';
+import {
+  CircuitBreaker,
+  CircuitBreakerOpenException,
+  InMemoryCircuitStore,
+  getCircuitBreaker,
+  getKeyedCircuitBreaker,
+  setCircuitBreakerDefaults,
+} from '../../src';
 import {
   CircuitBreakerHealthIndicator,
   CircuitBreakerModule,
@@ -110,6 +117,43 @@ describe('nestjs: CircuitBreakerHealthIndicator', () => {
   it('is down only while a critical breaker is OPEN', () => {
     expect(indicator.isHealthy('circuits', { breakers: [tripped()], critical: ['payments'] }).circuits.status).to.equal('down');
     expect(indicator.isHealthy('circuits', { breakers: [tripped()], critical: ['redis'] }).circuits.status).to.equal('degraded');
+  });
+
+  it("reports each key's breaker of a keyed breaker with its key, degraded while one key is OPEN", async () => {
+    const hosts = new CircuitBreaker({ key: true, name: 'upstream', failureThreshold: 1 });
+    await hosts.call('api.example', () => Promise.resolve('ok'));
+    await hosts.call('dead.example', () => Promise.reject(new Error('down'))).catch(() => undefined);
+    const result = indicator.isHealthy('circuits', { breakers: [hosts, new CircuitBreaker({ name: 'redis' })] });
+    expect(result.circuits.status).to.equal('degraded');
+    expect(result.circuits.breakers).to.deep.equal([
+      { name: 'upstream[dead.example]', key: 'dead.example', state: 'OPEN' },
+      { name: 'upstream[api.example]', key: 'api.example', state: 'CLOSED' },
+      { name: 'redis', state: 'CLOSED' },
+    ]);
+    expect(result.circuits.open).to.deep.equal(['upstream[dead.example]']);
+  });
+
+  it("makes a key critical by its breaker's name; the keyed breaker's own name makes none of its keys critical", async () => {
+    const hosts = new CircuitBreaker({ key: true, name: 'upstream', failureThreshold: 1 });
+    await hosts.call('payments.internal', () => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect(indicator.isHealthy('circuits', { breakers: [hosts], critical: ['upstream'] }).circuits.status).to.equal('degraded');
+    expect(indicator.isHealthy('circuits', { breakers: [hosts], critical: ['upstream[payments.internal]'] }).circuits.status).to.equal('down');
+  });
+
+  it("reports a keyed method's keys by default (listCircuitBreakers)", async () => {
+    // Our decorator works in both modes (NestJS's own decorators are the legacy-only ones).
+    class Shards {
+      @CircuitBreaker({ key: (shard: string) => shard })
+      async read(shard: string): Promise<string> {
+        return shard;
+      }
+    }
+    const shards = new Shards();
+    await shards.read('s7');
+    const keyed = getKeyedCircuitBreaker(shards, 'read');
+    expect(keyed.name).to.equal('Shards#read');
+    const reported = indicator.isHealthy().circuitBreakers.breakers;
+    expect(reported).to.deep.include({ name: 'Shards#read[s7]', key: 's7', state: 'CLOSED' });
   });
 
   it("reports every decorated method's breaker by default, under the key 'circuitBreakers'", () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import sinon from 'sinon';
-import { CircuitBreaker, getCircuitBreaker } from '../../src';
+import { CircuitBreaker, getCircuitBreaker, getKeyedCircuitBreaker } from '../../src';
 import { createCircuitBreakerMetrics } from '../../src/prometheus';
 
 /** The value of one sample line of the exposition text, or undefined. */
@@ -85,6 +85,74 @@ describe('prometheus: createCircuitBreakerMetrics', () => {
     expect(sample(await registry.metrics(), 'app_cb_state', { breaker: 'late', state: 'CLOSED' })).to.equal(undefined);
     metrics.unregister();
     expect(await registry.metrics()).not.to.include('app_cb_');
+  });
+
+  describe('keyed circuits', () => {
+    it("labels a keyed method's breakers by key, beside its name, and counts its keys and evictions", async () => {
+      class Upstream {
+        @CircuitBreaker({ key: (url: string) => new URL(url).host, failureThreshold: 1, maxKeys: 2 })
+        async get(url: string): Promise<string> {
+          if (url.includes('dead')) throw new Error('down');
+          return url;
+        }
+      }
+      const upstream = new Upstream();
+      createCircuitBreakerMetrics({ registry });
+      await upstream.get('https://dead.example/').catch(() => undefined);
+      await upstream.get('https://api.example/');
+      await upstream.get('https://api.example/');
+      let text = await registry.metrics();
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'dead.example', state: 'OPEN' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'api.example', state: 'CLOSED' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'Upstream#get', key: 'api.example', outcome: 'success' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'Upstream#get', key: 'dead.example', outcome: 'failure' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_opened_total', { breaker: 'Upstream#get', key: 'dead.example' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_consecutive_failures', { breaker: 'Upstream#get', key: 'api.example' })).to.equal(0);
+      expect(sample(text, 'circuit_breaker_keys', { breaker: 'Upstream#get' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'Upstream#get' })).to.equal(0);
+      expect(text, 'no series under the full name').not.to.include('breaker="Upstream#get[');
+
+      await upstream.get('https://cdn.example/'); // drops api.example (CLOSED, nothing counted)
+      text = await registry.metrics();
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'api.example', state: 'CLOSED' }), 'a dropped key is gone').to.equal(undefined);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'cdn.example', state: 'CLOSED' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'Upstream#get' })).to.equal(1);
+      expect(getKeyedCircuitBreaker(upstream, 'get').size).to.equal(2);
+    });
+
+    it('reports a plain keyed breaker given in breakers or to add(), per key, its series bounded by maxKeys', async () => {
+      const hosts = new CircuitBreaker({ key: true, name: 'hosts', maxKeys: 3 });
+      const shards = new CircuitBreaker({ key: true, name: 'shards' });
+      const metrics = createCircuitBreakerMetrics({ registry, decorated: false, breakers: [hosts] });
+      const handle = metrics.add(shards);
+      for (let i = 0; i < 50; i++) await hosts.call(`h${i}`, succeed);
+      await shards.call('s1', succeed);
+      const text = await registry.metrics();
+      const hostSeries = text.split('\n').filter((line) => line.startsWith('circuit_breaker_state{') && line.includes('breaker="hosts"'));
+      expect(hostSeries).to.have.length(3 * 3); // 3 keys kept, a series per state
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'hosts', key: 'h49', state: 'CLOSED' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_keys', { breaker: 'hosts' })).to.equal(3);
+      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'hosts' })).to.equal(47);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'shards', key: 's1', outcome: 'success' })).to.equal(1);
+      handle.dispose();
+      expect(await registry.metrics()).not.to.include('breaker="shards"');
+    });
+
+    it('sums the same key of a per-instance keyed method over its instances', async () => {
+      class Tenant {
+        @CircuitBreaker({ key: (id: string) => id, scope: 'instance' })
+        async get(id: string): Promise<string> {
+          return id;
+        }
+      }
+      const tenants = [new Tenant(), new Tenant()];
+      createCircuitBreakerMetrics({ registry });
+      for (const tenant of tenants) await tenant.get('shared-key');
+      const text = await registry.metrics();
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'Tenant#get', key: 'shared-key', state: 'CLOSED' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'Tenant#get', key: 'shared-key', outcome: 'success' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_keys', { breaker: 'Tenant#get' })).to.equal(2);
+    });
   });
 
   it('rejects bad options by name', () => {

@@ -2,7 +2,10 @@
 import {
   CircuitBreaker,
   getCircuitBreaker,
+  getKeyedCircuitBreaker,
   type CircuitBreakerStats,
+  type KeyedCircuitBreaker,
+  type KeyedCircuitBreakerStats,
   type CircuitState,
   type OpenEvent,
   type RefusalEvent,
@@ -206,5 +209,128 @@ export class Misuse {
   @CircuitBreaker()
   get value(): Promise<number> {
     return Promise.resolve(1);
+  }
+}
+
+// ---- keyed circuits -----------------------------------------------------------
+
+declare function fetchFrom(url: string, init?: { readonly method?: string }): Promise<string>;
+
+export function keyedBreakerTypes(): void {
+  const hosts = new CircuitBreaker({ key: true, maxKeys: 1_000, failureThreshold: 5, resetTimeout: 10_000 });
+  expectType<KeyedCircuitBreaker<never>>()(hosts);
+  expectType<Promise<string>>()(hosts.call('api.example.com', fetchFrom, 'https://api.example.com/'));
+  expectType<Promise<string>>()(hosts.call('api.example.com', fetchFrom, 'https://api.example.com/', { method: 'GET' }));
+  expectType<CircuitBreaker<never> | undefined>()(hosts.breaker('api.example.com'));
+  expectType<KeyedCircuitBreakerStats>()(hosts.stats());
+  expectType<readonly string[]>()(hosts.stats().keys);
+  expectType<number>()(hosts.stats().evicted);
+  expectType<string[]>()(hosts.keys());
+  expectType<string>()(hosts.name);
+
+  const cached = new CircuitBreaker({ key: true, fallback: () => 'cached' as const });
+  expectType<Promise<string | 'cached'>>()(cached.call('k', fetchFrom, 'url'));
+
+  // @ts-expect-error the key comes first, and is a string
+  void hosts.call(fetchFrom, 'https://api.example.com/');
+  // @ts-expect-error a key that is not a string
+  void hosts.call(42, fetchFrom, 'url');
+  // @ts-expect-error the function's arguments are still checked
+  void hosts.call('k', fetchFrom, 42);
+  // @ts-expect-error a plain breaker's key is `true`: a key function is the decorator's
+  void new CircuitBreaker({ key: (url: string) => url });
+  // @ts-expect-error key: false is no keyed breaker
+  void new CircuitBreaker({ key: false });
+  // @ts-expect-error maxKeys without key
+  void new CircuitBreaker({ maxKeys: 10 });
+  // @ts-expect-error an unknown option next to key
+  void new CircuitBreaker({ key: true, maxKeyz: 10 });
+  // @ts-expect-error maxKeys is a number
+  void new CircuitBreaker({ key: true, maxKeys: '10' });
+  // @ts-expect-error a keyed breaker is not a breaker
+  expectType<CircuitBreaker<never>>()(new CircuitBreaker({ key: true }));
+}
+
+/** A class may still extend the breaker class: the keyed signature is not among its base constructors. */
+export class NamedBreaker extends CircuitBreaker {
+  constructor() {
+    super({ name: 'named' });
+  }
+}
+export class FallbackBreaker extends CircuitBreaker<'cached'> {}
+export function subclassTypes(): void {
+  expectType<'CLOSED' | 'OPEN' | 'HALF_OPEN'>()(new NamedBreaker().state);
+  expectType<Promise<User | null | 'cached'>>()(new FallbackBreaker({ fallback: () => 'cached' as const }).call(fetchUser, 'id'));
+}
+
+export class UpstreamClient {
+  @CircuitBreaker({ key: (url: string) => new URL(url).host, maxKeys: 1_000, failureThreshold: 5, resetTimeout: 10_000 })
+  async get(url: string, _init?: { readonly method?: string }): Promise<string> {
+    return url;
+  }
+
+  @CircuitBreaker({ key: (tenant: string, shard: number) => `${tenant}/${shard}` })
+  async read(tenant: string, shard: number): Promise<number> {
+    return tenant.length + shard;
+  }
+
+  @CircuitBreaker({ key: (...args: unknown[]) => String(args[0]), scope: 'instance' })
+  async any(_a: string, _b: boolean): Promise<void> {}
+
+  @CircuitBreaker({ key: (region: string) => region })
+  static async ping(region: string): Promise<string> {
+    return region;
+  }
+
+  @CircuitBreaker({ key: (url: string) => url, fallback: () => 'fallback' })
+  async withFallback(url: string): Promise<string> {
+    return url;
+  }
+}
+
+export function keyedDecoratorTypes(client: UpstreamClient): void {
+  expectTypeOf<Parameters<UpstreamClient['get']>, [url: string, _init?: { readonly method?: string }]>();
+  expectType<Promise<string>>()(client.get('https://api.example.com/'));
+  expectType<CircuitBreaker<unknown> | undefined>()(getCircuitBreaker(client, 'get', 'api.example.com'));
+  expectType<CircuitBreaker<unknown> | undefined>()(getCircuitBreaker(UpstreamClient, 'ping', 'eu'));
+  expectType<KeyedCircuitBreaker<unknown>>()(getKeyedCircuitBreaker(client, 'get'));
+  expectType<KeyedCircuitBreakerStats>()(getKeyedCircuitBreaker(UpstreamClient, 'get').stats());
+  // @ts-expect-error a misspelt method, with a key
+  getCircuitBreaker(client, 'gte', 'api.example.com');
+  // @ts-expect-error a key that is not a string
+  getCircuitBreaker(client, 'get', 42);
+  // @ts-expect-error a misspelt method
+  getKeyedCircuitBreaker(client, 'gte');
+}
+
+export class KeyMisuse {
+  // @ts-expect-error the key function's parameters do not accept the method's arguments
+  @CircuitBreaker({ key: (id: number) => String(id) })
+  async byUrl(url: string): Promise<string> {
+    return url;
+  }
+
+  // @ts-expect-error the key function needs an argument the method does not take
+  @CircuitBreaker({ key: (tenant: string, shard: number) => `${tenant}/${shard}` })
+  async one(tenant: string): Promise<string> {
+    return tenant;
+  }
+
+  // @ts-expect-error the key function returns no string
+  @CircuitBreaker({ key: (id: string) => id.length })
+  async length(id: string): Promise<number> {
+    return id.length;
+  }
+
+  // @ts-expect-error a decorator's key is a function, not `true`
+  @CircuitBreaker({ key: true })
+  async keyedByTrue(id: string): Promise<string> {
+    return id;
+  }
+
+  // @ts-expect-error maxKeys is a number
+  @CircuitBreaker({ key: (id: string) => id, maxKeys: 'many' })
+  async bound(id: string): Promise<string> {
+    return id;
   }
 }

@@ -1,13 +1,17 @@
 import { CircuitBreaker as Breaker } from '../breaker/breaker';
+import { KeyedCircuitBreaker, checkMaxKeys, type KeyedCircuitBreakerOptions } from '../breaker/keyed-breaker';
 import { checkBackoffPair, checkOptionsObject, positionalOptions, resolveOptions, type CircuitBreakerOptions } from '../breaker/options';
 import { describeValue } from '../common/describe-value';
-import type { CircuitBreakerScope, DecoratorPlan } from './guard';
+import type { CircuitBreakerScope, DecoratorPlan, KeyFunction } from './guard';
 import { circuitBreakerDefaults } from './defaults';
 import { decorateLegacy } from './legacy';
 import { decorateStandard } from './standard';
 
-/** Options of `@CircuitBreaker(...)`: a breaker's options, plus where its breaker lives. */
-export interface CircuitBreakerDecoratorOptions<F = never, FA extends unknown[] = any[]> extends CircuitBreakerOptions<F, FA> {
+/**
+ * Options of `@CircuitBreaker(...)`: a breaker's options, plus where its breaker lives.
+ * @typeParam KA - the arguments the `key` function takes (checked against the method's parameters).
+ */
+export interface CircuitBreakerDecoratorOptions<F = never, FA extends unknown[] = any[], KA extends unknown[] = any[]> extends CircuitBreakerOptions<F, FA> {
   /**
    * `'method'`: one breaker per decorated method, shared by every instance.
    * `'instance'`: one breaker per instance (per tenant connection, say).
@@ -15,6 +19,23 @@ export interface CircuitBreakerDecoratorOptions<F = never, FA extends unknown[] 
    * @default 'method'
    */
   readonly scope?: CircuitBreakerScope;
+  /**
+   * One breaker per key: a function of the method's arguments (called with
+   * the call's `this`) returning the key, a string: `key: (url: string) => new URL(url).host`.
+   * Each key's breaker, named `Class#method[key]`, has these options and its
+   * own state; with a `store`, its own fleet circuit. A key function that
+   * throws or returns no string rejects the call with a `TypeError` (the
+   * method not invoked, nothing counted).
+   * @default undefined (one breaker for every call)
+   */
+  readonly key?: (...args: KA) => string;
+  /**
+   * With `key`: at most this many keys' breakers per method (per instance
+   * with `scope: 'instance'`); past it the least recently used CLOSED key with
+   * nothing counted is dropped first. A positive integer.
+   * @default 1_000
+   */
+  readonly maxKeys?: number;
 }
 
 /** Makes a fallback's result type a compile error when the method could not return it. */
@@ -25,23 +46,29 @@ type FallbackTakes<FA extends unknown[], A extends unknown[]> = [(error: unknown
 ]
   ? unknown
   : { readonly 'fallback parameters do not accept the method arguments': FA };
+/** What a fallback inferred as `F` returns: `never` without a fallback (nothing to infer `F` from: `unknown`). */
+type FallbackResult<F> = [unknown] extends [F] ? never : F;
+/** Makes a key function that could not be called with the method's arguments a compile error. */
+type KeyTakes<KA extends unknown[], A extends unknown[]> = [(...args: KA) => unknown] extends [(...args: A) => unknown]
+  ? unknown
+  : { readonly 'key parameters do not accept the method arguments': KA };
 
 /**
  * What `@CircuitBreaker(...)` returns: a decorator of methods that return a
  * promise, in either decorator mode. The method's `this`, parameter and
  * result types are kept; a method that does not return a promise does not compile.
  */
-export interface CircuitBreakerDecorator<F = never, FA extends unknown[] = any[]> {
+export interface CircuitBreakerDecorator<F = never, FA extends unknown[] = any[], KA extends unknown[] = any[]> {
   /** TC39 standard decorator (TypeScript 5+, no `experimentalDecorators`). */
   <This, A extends unknown[], V>(
     method: (this: This, ...args: A) => Promise<V>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A> & KeyTakes<KA, A>,
   ): (this: This, ...args: A) => Promise<V>;
   /** Legacy decorator (`experimentalDecorators`, as NestJS uses). */
   <A extends unknown[], V>(
     target: object,
     propertyKey: string | symbol,
-    descriptor: TypedPropertyDescriptor<(...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A>,
+    descriptor: TypedPropertyDescriptor<(...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A> & KeyTakes<KA, A>,
   ): void;
 }
 
@@ -55,14 +82,23 @@ export interface CircuitBreakerDecorator<F = never, FA extends unknown[] = any[]
  * }
  * const breaker = new CircuitBreaker({ failureThreshold: 3, resetTimeout: 60_000 });
  * const user = await breaker.call(fetchUser, id);
+ * const hosts = new CircuitBreaker({ key: true, maxKeys: 1_000 });   // one breaker per key
+ * await hosts.call('api.example.com', fetchFrom, url);
  */
 export interface CircuitBreakerConstructor {
+  /**
+   * A keyed breaker: one breaker per key, `call(key, fn, ...args)`, at most `maxKeys` kept.
+   * @throws TypeError/RangeError naming a bad option
+   */
+  // Two type parameters without defaults, both inferred here: a class that extends CircuitBreaker (or
+  // CircuitBreaker<F>) does not see this signature, whose instance type is not a breaker's.
+  new <F, K extends true>(options: KeyedCircuitBreakerOptions<F> & { readonly key: K }): KeyedCircuitBreaker<FallbackResult<F>>;
   /** A breaker (defaults: 3 failures, 60_000 ms). @throws TypeError/RangeError naming a bad option */
   new <F = never>(options?: CircuitBreakerOptions<F>): Breaker<F>;
   /** A breaker, positional form: `new CircuitBreaker(5, 30_000)`. */
   new (failureThreshold?: number, resetTimeout?: number): Breaker<never>;
   /** A method decorator (defaults: 3 failures, 60_000 ms). @throws TypeError/RangeError naming a bad option */
-  <F = never, FA extends unknown[] = any[]>(options?: CircuitBreakerDecoratorOptions<F, FA>): CircuitBreakerDecorator<F, FA>;
+  <F = never, FA extends unknown[] = any[], KA extends unknown[] = any[]>(options?: CircuitBreakerDecoratorOptions<F, FA, KA>): CircuitBreakerDecorator<F, FA, KA>;
   /** A method decorator, positional form: `@CircuitBreaker(5, 30_000)`. */
   (failureThreshold?: number, resetTimeout?: number): CircuitBreakerDecorator<never>;
   /** A method decorator sharing an existing breaker: methods decorated with the same breaker trip together. */
@@ -76,7 +112,9 @@ export interface CircuitBreakerConstructor {
  */
 export type CircuitBreaker<F = never> = Breaker<F>;
 
-const DECORATOR_ONLY_OPTIONS: readonly string[] = ['scope'];
+const DECORATOR_ONLY_OPTIONS: readonly string[] = ['scope', 'key', 'maxKeys'];
+/** What `new CircuitBreaker({ key: true })` handles itself. */
+const KEYED_OPTIONS: readonly string[] = ['key', 'maxKeys'];
 
 /** `form` is how the caller wrote it (`new CircuitBreaker`, `@CircuitBreaker`), for messages. */
 function toOptions(form: string, first: unknown, second: unknown): unknown {
@@ -115,6 +153,11 @@ function planFor(first: unknown, second: unknown, rest: readonly unknown[]): Dec
     if (second !== undefined) throw new TypeError('@CircuitBreaker(breaker) takes no second argument');
     return { kind: 'shared', breaker: first };
   }
+  if (first instanceof KeyedCircuitBreaker) {
+    throw new TypeError(
+      `@CircuitBreaker(breaker) shares one breaker; a keyed breaker ("${first.name}") takes its key as call's first argument: give the method a key option instead, @CircuitBreaker({ key: (url: string) => new URL(url).host })`,
+    );
+  }
   // Only a missing argument means the defaults: `@CircuitBreaker(null)` is a mistake, reported as for `new CircuitBreaker(null)`.
   const argument = toOptions('@CircuitBreaker', first, second);
   const raw = argument === undefined ? {} : argument;
@@ -129,12 +172,28 @@ function planFor(first: unknown, second: unknown, rest: readonly unknown[]): Dec
   if (scope === 'instance' && given.store !== undefined) {
     throw new TypeError("scope 'instance' cannot be combined with store: a fleet shares one circuit per name");
   }
+  const key = given.key;
+  if (key !== undefined && typeof key !== 'function') {
+    throw new TypeError(
+      `key must be a function of the method's arguments returning a string, e.g. key: (url: string) => new URL(url).host, got ${describeValue(key)}`,
+    );
+  }
+  if (key === undefined && given.maxKeys !== undefined) throw new TypeError('maxKeys needs a key option: it bounds the keys of a keyed method');
+  const maxKeys = key === undefined ? 0 : checkMaxKeys(given.maxKeys);
   // Checked now, when the class is defined; `resolve` re-reads the defaults later.
   const options = resolveDecoratorOptions(given, scope);
   // The method's own options alone, so that the outcome does not depend on whether the defaults were set before or after the class.
   checkBackoffPair(given, BACKOFF_NOT_FROM_DEFAULTS);
   // Stryker disable next-line StringLiteral: a plan is told apart only as `kind === 'shared'`
-  return { kind: 'options', options, resolve: () => resolveDecoratorOptions(given, scope), named: given.name !== undefined, scope };
+  return {
+    kind: 'options',
+    options,
+    resolve: () => resolveDecoratorOptions(given, scope),
+    named: given.name !== undefined,
+    scope,
+    key: key as KeyFunction | undefined,
+    maxKeys,
+  };
 }
 
 /** A method's own options over `setCircuitBreakerDefaults` (a default store never reaches a per-instance breaker). */
@@ -174,9 +233,12 @@ function createDecorator(first: unknown, second: unknown, rest: readonly unknown
 function decoratorOrBreaker(this: unknown, first?: unknown, second?: unknown, ...rest: unknown[]): unknown {
   if (new.target === undefined) return createDecorator(first, second, rest);
   checkNoMoreArguments('new CircuitBreaker', '(options) or (failureThreshold, resetTimeout)', rest);
-  const options = toOptions('new CircuitBreaker', first, second) as { store?: unknown; name?: unknown } | undefined;
+  const options = toOptions('new CircuitBreaker', first, second) as { store?: unknown; name?: unknown; key?: unknown; maxKeys?: unknown } | undefined;
   if (options?.store !== undefined && options.name === undefined) {
     throw new TypeError('a breaker with a store shares its circuit by name: give it a name option');
+  }
+  if (typeof options === 'object' && options !== null && (options.key !== undefined || options.maxKeys !== undefined)) {
+    return keyedBreaker(options, new.target === decoratorOrBreaker);
   }
   // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
   // Reflect.construct only for a subclass, whose prototype must be kept.
@@ -187,5 +249,19 @@ function decoratorOrBreaker(this: unknown, first?: unknown, second?: unknown, ..
   return breaker;
 }
 decoratorOrBreaker.prototype = Breaker.prototype;
+
+/** `new CircuitBreaker({ key: true, maxKeys })`: a keyed breaker, each key's breaker made with the other options. */
+function keyedBreaker(given: { key?: unknown; maxKeys?: unknown }, plain: boolean): KeyedCircuitBreaker<unknown> {
+  checkOptionsObject('circuit breaker options', given);
+  if (given.key === undefined) throw new TypeError('maxKeys needs key: true, new CircuitBreaker({ key: true, maxKeys }): it bounds the keys of a keyed breaker');
+  if (given.key !== true) {
+    throw new TypeError(
+      `key must be true on a breaker made with new (the key is call's first argument: breaker.call(key, fn, ...args)); a key function is for @CircuitBreaker({ key }), got ${describeValue(given.key)}`,
+    );
+  }
+  const maxKeys = checkMaxKeys(given.maxKeys);
+  if (!plain) throw new TypeError('key: true makes a keyed breaker, which a subclass of CircuitBreaker cannot be: construct CircuitBreaker itself');
+  return new KeyedCircuitBreaker<unknown>(resolveOptions(given, KEYED_OPTIONS), maxKeys);
+}
 
 export const CircuitBreaker = decoratorOrBreaker as unknown as CircuitBreakerConstructor;

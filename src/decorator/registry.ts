@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import type { CircuitBreaker } from '../breaker/breaker';
+import type { KeyedCircuitBreaker } from '../breaker/keyed-breaker';
+import { describeValue } from '../common/describe-value';
 
 /** The reflect-metadata key under which a decorated method's breaker is kept, on (prototype or class, method name). */
 export const BREAKER_METADATA = Symbol.for('circuit-breaker-decorator:breaker');
@@ -17,6 +19,13 @@ export interface GuardedMethod {
   breakers(): Iterable<CircuitBreaker<unknown>>;
   /** Re-reads `setCircuitBreakerDefaults` for breakers not called yet. */
   applyDefaults(): void;
+  /**
+   * With a `key` option: the keyed breaker of the method (one per instance with scope 'instance',
+   * made now when `make`). Absent on a method without a `key`.
+   */
+  keyedFor?(instance: object, make: boolean): KeyedCircuitBreaker<unknown> | undefined;
+  /** With a `key` option: the keyed breakers alive now (as `breakers()`, one per live instance with scope 'instance'). */
+  keyedBreakers?(): Iterable<KeyedCircuitBreaker<unknown>>;
 }
 
 /** Every guarded function, so a lookup works before any instance exists (standard decorators learn their class late). */
@@ -86,27 +95,65 @@ export type CircuitBreakerTarget<K extends string | symbol> = WithMethod<K> | (a
  * `scope: 'instance'`, pass an instance. A misspelt method does not compile;
  * a target typed only as `object` (or `any`) takes any name.
  *
- * @throws TypeError when there is no such method, or it is not decorated with `@CircuitBreaker`
+ * For a method with a `key` option, pass the key too: `getCircuitBreaker(client, 'get', 'api.example.com')`
+ * is that key's breaker, or undefined until the key is used (or after it was dropped past `maxKeys`).
+ *
+ * @throws TypeError when there is no such method, or it is not decorated with `@CircuitBreaker`,
+ *   or a key is missing for a keyed method, or given for one without a `key` option
  * @example getCircuitBreaker(cache, 'get').state
  */
-export function getCircuitBreaker<K extends string | symbol>(target: CircuitBreakerTarget<K>, key: K): CircuitBreaker<unknown>;
+export function getCircuitBreaker<K extends string | symbol>(target: CircuitBreakerTarget<K>, method: K): CircuitBreaker<unknown>;
 /** A target whose type says nothing of its methods (`object`): checked when called. */
-export function getCircuitBreaker<T extends object>(target: object extends T ? T : never, key: string | symbol): CircuitBreaker<unknown>;
-export function getCircuitBreaker(target: object, key: string | symbol): CircuitBreaker<unknown> {
+export function getCircuitBreaker<T extends object>(target: object extends T ? T : never, method: string | symbol): CircuitBreaker<unknown>;
+/** One key's breaker of a method with a `key` option: undefined until that key is used. */
+export function getCircuitBreaker<K extends string | symbol>(target: CircuitBreakerTarget<K>, method: K, key: string): CircuitBreaker<unknown> | undefined;
+/** One key's breaker, on a target whose type says nothing of its methods (`object`): checked when called. */
+export function getCircuitBreaker<T extends object>(
+  target: object extends T ? T : never,
+  method: string | symbol,
+  key: string,
+): CircuitBreaker<unknown> | undefined;
+export function getCircuitBreaker(target: object, method: string | symbol, key?: string): CircuitBreaker<unknown> | undefined {
+  const { holder, found } = find('getCircuitBreaker', target, method);
+  if (key === undefined) return found.breakerFor(holder);
+  if (typeof key !== 'string') throw new TypeError(`getCircuitBreaker needs a string key, got ${describeValue(key)}`);
+  return keyedOf(found, holder, method, false)?.breaker(key);
+}
+
+/**
+ * The keyed breaker of a method with a `key` option (every key's breaker,
+ * `stats()` with the keys and evictions), looked up as `getCircuitBreaker` does.
+ *
+ * @throws TypeError as `getCircuitBreaker`, and for a method without a `key` option
+ * @example getKeyedCircuitBreaker(client, 'get').stats().keys
+ */
+export function getKeyedCircuitBreaker<K extends string | symbol>(target: CircuitBreakerTarget<K>, method: K): KeyedCircuitBreaker<unknown>;
+/** A target whose type says nothing of its methods (`object`): checked when called. */
+export function getKeyedCircuitBreaker<T extends object>(target: object extends T ? T : never, method: string | symbol): KeyedCircuitBreaker<unknown>;
+export function getKeyedCircuitBreaker(target: object, method: string | symbol): KeyedCircuitBreaker<unknown> {
+  const { holder, found } = find('getKeyedCircuitBreaker', target, method);
+  return keyedOf(found, holder, method, true)!;
+}
+
+/** The decorated method `key` of `target`, and the object it is read on (the class's prototype for a class's instance method). */
+function find(what: string, target: object, key: string | symbol): { readonly holder: object; readonly found: GuardedMethod } {
   if ((typeof target !== 'object' && typeof target !== 'function') || target === null) {
-    throw new TypeError(`getCircuitBreaker needs an instance, prototype or class, got ${target === null ? 'null' : typeof target}`);
+    throw new TypeError(`${what} needs an instance, prototype or class, got ${target === null ? 'null' : typeof target}`);
   }
   if (typeof key !== 'string' && typeof key !== 'symbol') {
-    throw new TypeError(`getCircuitBreaker needs a method name, got ${typeof key}`);
+    throw new TypeError(`${what} needs a method name, got ${typeof key}`);
   }
   const holder = typeof target === 'function' ? classHolder(target, key) : target;
-  const method = lookup(holder, key);
-  if (method.scope === 'instance' && (typeof holder === 'function' || findOwner(holder, key, (holder as Record<string | symbol, Function>)[key]!) === holder)) {
-    throw new TypeError(
-      `${methodName(holder, key)} has one breaker per instance (scope 'instance'): pass an instance to getCircuitBreaker`,
-    );
+  const found = lookup(holder, key);
+  if (found.scope === 'instance' && (typeof holder === 'function' || findOwner(holder, key, (holder as Record<string | symbol, Function>)[key]!) === holder)) {
+    throw new TypeError(`${methodName(holder, key)} has one breaker per instance (scope 'instance'): pass an instance to ${what}`);
   }
-  return method.breakerFor(holder);
+  return { holder, found };
+}
+
+function keyedOf(found: GuardedMethod, holder: object, key: string | symbol, make: boolean): KeyedCircuitBreaker<unknown> | undefined {
+  if (found.keyedFor === undefined) throw new TypeError(`${methodName(holder, key)} has no key option: it has one breaker, getCircuitBreaker(target, method)`);
+  return found.keyedFor(holder, make);
 }
 
 /**
@@ -155,7 +202,8 @@ function ownerOf(target: object, key: string | symbol): object | undefined {
 
 /**
  * Every breaker made by `@CircuitBreaker` (one per decorated method; with
- * `scope: 'instance'`, one per instance made so far), for health endpoints.
+ * `scope: 'instance'`, one per instance made so far; with a `key` option, one
+ * per key kept, named `Class#method[key]`), for health endpoints.
  * With standard decorators, a method's breaker is listed once its class is
  * known: after the first instance is made, the first call of an instance made
  * without its constructor, or a `getCircuitBreaker` lookup.
@@ -166,4 +214,13 @@ export function listCircuitBreakers(): CircuitBreaker<unknown>[] {
     for (const breaker of method.breakers()) all.add(breaker);
   });
   return [...all];
+}
+
+/** @internal Every keyed breaker of a decorated method with a `key` option (one per live instance with scope 'instance'). */
+export function listKeyedCircuitBreakers(): KeyedCircuitBreaker<unknown>[] {
+  const all: KeyedCircuitBreaker<unknown>[] = [];
+  forEachDecoratedMethod((method) => {
+    if (method.keyedBreakers !== undefined) for (const keyed of method.keyedBreakers()) all.push(keyed);
+  });
+  return all;
 }

@@ -15,11 +15,15 @@
  */
 import { Counter, Gauge, register as defaultRegistry, type Registry } from 'prom-client';
 import type { CircuitBreaker } from '../breaker/breaker';
+import { KeyedCircuitBreaker, keyOf } from '../breaker/keyed-breaker';
 import { checkKnownOptions } from '../common/known-options';
 import type { CircuitBreakerStats } from '../breaker/stats';
 import type { CircuitState } from '../events/types';
-import { listCircuitBreakers } from '../decorator/registry';
+import { listCircuitBreakers, listKeyedCircuitBreakers } from '../decorator/registry';
 import type { Disposable } from '../events/listeners';
+
+/** A breaker the metrics include: a breaker, or a keyed breaker (each of its keys' breakers). */
+type Measured = CircuitBreaker<unknown> | KeyedCircuitBreaker<unknown>;
 
 /** Options of `createCircuitBreakerMetrics`. */
 export interface CircuitBreakerMetricsOptions {
@@ -38,14 +42,14 @@ export interface CircuitBreakerMetricsOptions {
    * @default true
    */
   readonly decorated?: boolean;
-  /** Plain breakers to include from the start; more with `add()`. */
-  readonly breakers?: Iterable<CircuitBreaker<unknown>>;
+  /** Plain breakers (and keyed breakers, `new CircuitBreaker({ key: true })`) to include from the start; more with `add()`. */
+  readonly breakers?: Iterable<CircuitBreaker<unknown> | KeyedCircuitBreaker<unknown>>;
 }
 
 /** What `createCircuitBreakerMetrics` returns. */
 export interface CircuitBreakerMetrics {
-  /** Includes a plain breaker; `dispose()` the handle to drop it. */
-  add(breaker: CircuitBreaker<unknown>): Disposable;
+  /** Includes a plain breaker, or a keyed one (each of its keys); `dispose()` the handle to drop it. */
+  add(breaker: CircuitBreaker<unknown> | KeyedCircuitBreaker<unknown>): Disposable;
   /** Removes the metrics from the registry. */
   unregister(): void;
 }
@@ -59,14 +63,26 @@ const OUTCOMES: readonly (readonly [CountedOutcome, keyof CircuitBreakerStats])[
   ['refused', 'refusals'],
 ];
 
+/** Breakers reported under one label set: a name, and a key for a key's breaker. */
+interface Series {
+  readonly breaker: string;
+  /** A keyed breaker's key; undefined for any other breaker (its series have no `key` label). */
+  readonly key: string | undefined;
+  readonly stats: CircuitBreakerStats[];
+}
+
 /**
- * Registers, labelled by breaker name (`breaker`):
- * - `circuit_breaker_state{breaker,state}`: gauge, breakers of that name in that state (1 or 0 for one breaker);
- * - `circuit_breaker_calls_total{breaker,outcome}`: counter, outcome `success | failure | ignored | refused`;
+ * Registers, labelled by breaker name (`breaker`) and, for a key's breaker of a keyed one, its key (`key`):
+ * - `circuit_breaker_state{breaker,key,state}`: gauge, breakers of that name in that state (1 or 0 for one breaker);
+ * - `circuit_breaker_calls_total{breaker,key,outcome}`: counter, outcome `success | failure | ignored | refused`;
  * - `circuit_breaker_timeouts_total`, `circuit_breaker_fallbacks_total`, `circuit_breaker_opened_total`: counters;
- * - `circuit_breaker_consecutive_failures`: gauge.
+ * - `circuit_breaker_consecutive_failures`: gauge;
+ * - `circuit_breaker_keys{breaker}`: gauge, a keyed breaker's keys kept now (at most its `maxKeys`);
+ * - `circuit_breaker_keys_evicted_total{breaker}`: counter, keys it dropped to stay within `maxKeys`.
  *
- * Breakers sharing a name (one per instance with `scope: 'instance'`) are summed.
+ * A key's breaker (`Class#method[key]`) is labelled `breaker="Class#method", key="key"`; other breakers
+ * have no `key` label. A keyed breaker's series are bounded by its `maxKeys`: a dropped key's series go
+ * at the next scrape. Breakers sharing a name (one per instance with `scope: 'instance'`) are summed.
  *
  * @throws TypeError for a bad option
  */
@@ -79,45 +95,64 @@ export function createCircuitBreakerMetrics(options: CircuitBreakerMetricsOption
   }
   const decorated = options.decorated ?? true;
   if (typeof decorated !== 'boolean') throw new TypeError('decorated must be a boolean');
-  const plain = new Set<CircuitBreaker<unknown>>(options.breakers ?? []);
+  const plain = new Set<Measured>(options.breakers ?? []);
+
+  /** The keyed breakers included: the plain ones given, and (with `decorated`) every keyed method's. */
+  const keyedBreakers = (): Set<KeyedCircuitBreaker<unknown>> => {
+    const keyed = new Set<KeyedCircuitBreaker<unknown>>();
+    for (const breaker of plain) if (breaker instanceof KeyedCircuitBreaker) keyed.add(breaker);
+    if (decorated) for (const breaker of listKeyedCircuitBreakers()) keyed.add(breaker);
+    return keyed;
+  };
 
   /** Read at each collect: a scrape costs a stats() per breaker per metric, a call costs nothing. */
-  const statsByName = (): ReadonlyMap<string, CircuitBreakerStats[]> => {
-    const all = new Set<CircuitBreaker<unknown>>(plain);
-    if (decorated) for (const breaker of listCircuitBreakers()) all.add(breaker);
-    const stats = new Map<string, CircuitBreakerStats[]>();
-    for (const breaker of all) {
-      const s = breaker.stats();
-      const list = stats.get(s.name);
-      if (list === undefined) stats.set(s.name, [s]);
-      else list.push(s);
+  const series = (): Iterable<Series> => {
+    const all = new Set<CircuitBreaker<unknown>>();
+    for (const breaker of plain) {
+      if (breaker instanceof KeyedCircuitBreaker) for (const one of breaker.breakers()) all.add(one);
+      else all.add(breaker);
     }
-    return stats;
+    if (decorated) for (const breaker of listCircuitBreakers()) all.add(breaker);
+    const byLabels = new Map<string, Series>();
+    for (const breaker of all) {
+      const stats = breaker.stats();
+      const keyed = keyOf(breaker);
+      const name = keyed === undefined ? stats.name : keyed.name;
+      const key = keyed?.key;
+      const id = key === undefined ? name : `${name}\u0000${key}`;
+      const found = byLabels.get(id);
+      if (found === undefined) byLabels.set(id, { breaker: name, key, stats: [stats] });
+      else found.stats.push(stats);
+    }
+    return byLabels.values();
   };
+  /** The labels of a series, with `more`; no `key` label for a breaker that is not a key's. */
+  const labels = <L extends Record<string, string>>(of: Series, more: L): L & { breaker: string; key?: string } =>
+    of.key === undefined ? { breaker: of.breaker, ...more } : { breaker: of.breaker, key: of.key, ...more };
   const sum = (list: readonly CircuitBreakerStats[], field: keyof CircuitBreakerStats): number =>
     list.reduce((total, s) => total + (s[field] as number), 0);
 
   const state = new Gauge({
     name: `${prefix}state`,
-    help: 'Breakers of this name in this state (1 or 0 for a single breaker).',
-    labelNames: ['breaker', 'state'] as const,
+    help: 'Breakers of this name (and key) in this state (1 or 0 for a single breaker).',
+    labelNames: ['breaker', 'key', 'state'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [breaker, list] of statsByName()) {
-        for (const s of STATES) this.set({ breaker, state: s }, list.filter((x) => x.state === s).length);
+      for (const of of series()) {
+        for (const s of STATES) this.set(labels(of, { state: s }), of.stats.filter((x) => x.state === s).length);
       }
     },
   });
   const calls = new Counter({
     name: `${prefix}calls_total`,
     help: 'Calls through the breaker by outcome: success, failure (counted by isFailure), ignored (not counted), refused.',
-    labelNames: ['breaker', 'outcome'] as const,
+    labelNames: ['breaker', 'key', 'outcome'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [breaker, list] of statsByName()) {
-        for (const [outcome, field] of OUTCOMES) this.inc({ breaker, outcome }, sum(list, field));
+      for (const of of series()) {
+        for (const [outcome, field] of OUTCOMES) this.inc(labels(of, { outcome }), sum(of.stats, field));
       }
     },
   });
@@ -125,11 +160,11 @@ export function createCircuitBreakerMetrics(options: CircuitBreakerMetricsOption
     new Counter({
       name: `${prefix}${suffix}`,
       help,
-      labelNames: ['breaker'] as const,
+      labelNames: ['breaker', 'key'] as const,
       registers: [registry],
       collect() {
         this.reset();
-        for (const [breaker, list] of statsByName()) this.inc({ breaker }, sum(list, field));
+        for (const of of series()) this.inc(labels(of, {}), sum(of.stats, field));
       },
     });
   const timeouts = counter('timeouts_total', 'Calls that outlived the timeout option (also counted as failures).', 'timeouts');
@@ -138,14 +173,34 @@ export function createCircuitBreakerMetrics(options: CircuitBreakerMetricsOption
   const consecutive = new Gauge({
     name: `${prefix}consecutive_failures`,
     help: 'Failures counted towards the next trip.',
+    labelNames: ['breaker', 'key'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const of of series()) this.set(labels(of, {}), sum(of.stats, 'consecutiveFailures'));
+    },
+  });
+  const keys = new Gauge({
+    name: `${prefix}keys`,
+    help: "A keyed breaker's keys kept now (at most its maxKeys).",
     labelNames: ['breaker'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [breaker, list] of statsByName()) this.set({ breaker }, sum(list, 'consecutiveFailures'));
+      for (const keyed of keyedBreakers()) this.inc({ breaker: keyed.name }, keyed.size);
     },
   });
-  const metrics = [state, calls, timeouts, fallbacks, opened, consecutive];
+  const evicted = new Counter({
+    name: `${prefix}keys_evicted_total`,
+    help: 'Keys a keyed breaker dropped to stay within maxKeys.',
+    labelNames: ['breaker'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const keyed of keyedBreakers()) this.inc({ breaker: keyed.name }, keyed.stats().evicted);
+    },
+  });
+  const metrics = [state, calls, timeouts, fallbacks, opened, consecutive, keys, evicted];
 
   return {
     add(breaker) {
