@@ -81,6 +81,7 @@ async function scenarios(lib) {
   const rules = {
     'rule: count window': maybe({ failureRate: { threshold: 0.5, window: { calls: 100 } }, resetTimeout: LONG }),
     'rule: time window': maybe({ failureRate: { threshold: 0.5, window: { duration: 10_000 } }, resetTimeout: LONG }),
+    'rule: time window shared by a fleet store': lib.InMemoryCircuitStore === undefined ? undefined : maybe({ name: 'bench-fleet-window', store: new lib.InMemoryCircuitStore(), failureRate: { threshold: 0.5, window: { duration: 10_000 } }, resetTimeout: LONG }),
     'rule: time window + slow calls': maybe({ failureRate: { threshold: 0.5, window: { duration: 10_000 } }, slowCall: { duration: 1_000, threshold: 0.5 }, resetTimeout: LONG }),
   };
   const ruleScenarios = {};
