@@ -155,7 +155,9 @@ describe('circuit-breaker-decorator (the CLI) against a real redis-server and li
       expect(table.stdout).to.match(new RegExp(`^${name} +OPEN +`, 'm'));
 
       // The wait ends; m2's next call gets the lease and probes a dependency that answers in 3 s.
-      await until('the wait is over', 2_000, async () => ((await members[1]!.view()).nextProbeIn ?? 1) <= 0);
+      await until('the wait is over, in Redis and in m2', 3_000, async () =>
+        (await client!.pttl(`circuit-breaker:{${name}}:wait`)) === -2 && ((await members[1]!.view()).nextProbeIn ?? 1) <= 0,
+      );
       await members[1]!.request({ cmd: 'dependency', outcome: 'ok', delay: 3_000 });
       await members[1]!.request({ cmd: 'burst', n: 1, spreadMs: 0, detach: true });
       const probing = await listed(name);
@@ -204,10 +206,9 @@ describe('circuit-breaker-decorator (the CLI) against a real redis-server and li
     it('release NAME (isolated): every member OPEN with the probe due, not closed; the next call probes once and closes the fleet', async () => {
       const name = await join();
       await new RedisCircuitAdmin({ client: client! }).isolate(name);
-      await until('every member isolated', PUSHED, async () => {
-        const calls = await Promise.all(members.map((m) => m.request<Call>({ cmd: 'call' })));
-        return calls.every((c) => c.retryAfter === Infinity);
-      });
+      // Views, not calls, until the push arrived: a call made before it would invoke the dependency.
+      await allIn('OPEN');
+      for (const member of members) expect(await member.request<Call>({ cmd: 'call' }), member.label).to.include({ retryAfter: Infinity, invocations: 0 });
       const run = await cli('release', name, '--json');
       expect(run.code, run.stderr).to.equal(0);
       const result = JSON.parse(run.stdout) as AdminResult;
