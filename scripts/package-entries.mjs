@@ -15,6 +15,7 @@ export const integrations = {
   prometheus: ['prom-client'],
   redis: ['ioredis'],
   nestjs: ['@nestjs/common', '@nestjs/core'],
+  opentelemetry: ['@opentelemetry/api'],
 };
 
 /**
