@@ -302,6 +302,17 @@ describe('circuit-breaker-decorator (the CLI) against a real redis-server and li
       expect(await client!.exists(`circuit-breaker:{${name}}:state`), 'nothing applied once Redis resumed').to.equal(0);
     });
 
+    it('a write that reaches Redis after its deadline is not applied (RedisCircuitAdmin, the deadline in Redis\'s clock)', async () => {
+      const name = await join();
+      const late = new RedisCircuitAdmin({ client: client!, deadline: performance.now() - 1 });
+      expect(await late.isolate(name)).to.include({ applied: false, outcome: 'late' });
+      expect(await client!.exists(`circuit-breaker:{${name}}:state`)).to.equal(0);
+      await new RedisCircuitAdmin({ client: client! }).isolate(name);
+      expect(await late.release(name)).to.include({ applied: false, outcome: 'late' });
+      expect(await late.reset(name)).to.include({ applied: false, outcome: 'late' });
+      expect(await client!.get(`circuit-breaker:{${name}}:state`)).to.equal('ISOLATED');
+    });
+
     it('a Redis that stops answering writes mid-command (CLIENT PAUSE WRITE): isolate exits 1 within --timeout, and nothing is isolated', async () => {
       const name = await join();
       const timeout = 1_000;
