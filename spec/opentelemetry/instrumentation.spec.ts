@@ -1,6 +1,6 @@
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { DataPointType, MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { DataPointType, MeterProvider, MetricReader, type MetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -68,9 +68,9 @@ describe('opentelemetry: instrumentCircuitBreakers', () => {
     expect(value(all, 'circuit_breaker.status', state('OPEN'))).to.equal(0);
     expect(value(all, 'circuit_breaker.status', state('HALF_OPEN'))).to.equal(0);
     expect(all.get('circuit_breaker.status')!.dataPointType).to.equal(DataPointType.SUM);
-    expect(all.get('circuit_breaker.status')!.isMonotonic, 'an UpDownCounter').to.equal(false);
+    expect((all.get('circuit_breaker.status') as SumMetricData).isMonotonic, 'an UpDownCounter').to.equal(false);
     expect(all.get('circuit_breaker.status')!.descriptor.unit).to.equal('1');
-    expect(all.get('circuit_breaker.calls')!.isMonotonic).to.equal(true);
+    expect((all.get('circuit_breaker.calls') as SumMetricData).isMonotonic).to.equal(true);
     expect(all.get('circuit_breaker.calls')!.descriptor.unit).to.equal('{call}');
     expect(all.get('circuit_breaker.timeouts')!.descriptor.unit).to.equal('{call}');
     expect(all.get('circuit_breaker.fallbacks')!.descriptor.unit).to.equal('{call}');

@@ -68,7 +68,7 @@ function markdownFiles(): string[] {
   return ['README.md', ...inDocs.sort()];
 }
 
-const SUBPATHS = ['redis', 'prometheus', 'nestjs'] as const;
+const SUBPATHS = ['redis', 'prometheus', 'nestjs', 'opentelemetry'] as const;
 
 function compilerOptions(mode: Mode): ts.CompilerOptions {
   return {
