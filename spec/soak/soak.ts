@@ -9,9 +9,11 @@
  * full GCs at checkpoints; it must not grow from the first checkpoint to the
  * last by more than a small tolerance, nor keep growing checkpoint after checkpoint.
  * A second breaker with a `timeout` runs 1,000,000 calls: one timer serves the pending ones, none is left.
+ * A keyed method (`key`, `maxKeys: 100`) sees 100,000 distinct keys: it keeps at most 100 breakers, the heap
+ * stays flat, and the memory a key costs is measured.
  */
 import assert from 'node:assert/strict';
-import { CircuitBreaker } from '../../src';
+import { CircuitBreaker, getKeyedCircuitBreaker, listCircuitBreakers } from '../../src';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc (npm run test:soak)');
@@ -154,9 +156,81 @@ async function timers(): Promise<void> {
   assert.equal(pendingTimers.size, 0, 'every timeout timer fired or was cleared');
 }
 
+const KEYED_KEYS = Number(process.env.SOAK_KEYS ?? 100_000);
+
+/**
+ * 100,000 distinct hosts through a method keyed by host with `maxKeys: 100`: every tenth host fails three
+ * times and opens, and is called again 20 hosts later, after its wait, when it has recovered (the probe
+ * closes it); ten hot hosts are called between the others. At every checkpoint at most 100 breakers are
+ * kept (and listed), the hot ones among them; the heap after GC does not grow from the first checkpoint to the last.
+ */
+async function keyed(): Promise<void> {
+  let now = 0;
+  class Upstream {
+    @CircuitBreaker({ key: (host: string) => host, maxKeys: 100, failureThreshold: 3, resetTimeout: 100, clock: () => now })
+    async get(host: string, fail: boolean): Promise<string> {
+      if (fail) throw error;
+      return host;
+    }
+  }
+  const upstream = new Upstream();
+  const set = getKeyedCircuitBreaker(upstream, 'get');
+  const listed = () => listCircuitBreakers().filter((breaker) => breaker.name.startsWith('Upstream#get[')).length;
+  const heap: number[] = [];
+  const perCheckpoint = KEYED_KEYS / CHECKPOINTS;
+  let calls = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < KEYED_KEYS; i++) {
+    now += 10;
+    const host = `host-${i}.example.com`;
+    const failing = i % 10 === 0;
+    for (let j = 0; j < 3; j++) {
+      await upstream.get(host, failing).catch(() => undefined);
+      calls++;
+    }
+    if (i >= 20 && (i - 20) % 10 === 0) {
+      // The host that failed 20 hosts (200 ms) ago is back: its probe closes its circuit.
+      await upstream.get(`host-${i - 20}.example.com`, false);
+      calls++;
+    }
+    await upstream.get(`hot-${i % 10}.example.com`, false);
+    calls++;
+    if ((i + 1) % perCheckpoint === 0) {
+      assert.ok(set.size <= 100, `${set.size} keys kept`);
+      assert.ok(listed() <= 100, `${listed()} keys' breakers listed`);
+      heap.push(heapAfterGc());
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stats = set.stats();
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
+  console.log(`keyed: ${KEYED_KEYS.toLocaleString('en')} distinct keys (${calls.toLocaleString('en')} calls) in ${seconds.toFixed(1)} s through maxKeys 100`);
+  console.log(`  kept ${stats.keys.length} (${JSON.stringify(stats.states)}), evicted ${stats.evicted} (of them OPEN: ${stats.evictedOpen})`);
+  console.log(`  heap after GC per ${perCheckpoint.toLocaleString('en')} keys (MB): ${heap.map(mb).join(' ')}`);
+  assert.equal(stats.keys.length, 100);
+  assert.ok(stats.evicted >= KEYED_KEYS + 10 - 100, 'every key but the 100 kept was dropped, some more than once');
+  assert.ok(stats.states.OPEN > 0, 'OPEN keys were kept');
+  for (let h = 0; h < 10; h++) assert.ok(stats.keys.includes(`hot-${h}.example.com`), 'the hot keys are kept');
+  const growth = heap[heap.length - 1]! - heap[0]!;
+  console.log(`  heap growth first to last checkpoint: ${(growth / 1024).toFixed(1)} KB (tolerance ${TOLERANCE / 1024} KB)`);
+  assert.ok(growth < TOLERANCE, `heap grew by ${growth} bytes over ${KEYED_KEYS} keys`);
+  const rising = heap.slice(CHECKPOINTS / 2).every((value, k, half) => k === 0 || value > half[k - 1]! + 64 * 1024);
+  assert.ok(!rising, `heap rises at every checkpoint: ${heap.join(', ')}`);
+
+  // What a key costs: 10,000 keys kept, against none (a breaker, its options, its name, the entry and the Map slot).
+  const many = new CircuitBreaker({ key: true, maxKeys: 10_000, name: 'upstream' });
+  const keys = Array.from({ length: 10_000 }, (_, k) => `key-${k}.example.com`); // the key strings are the caller's
+  const empty = heapAfterGc();
+  for (const key of keys) await many.call(key, () => Promise.resolve(key));
+  const full = heapAfterGc();
+  console.log(`  memory per key: ${((full - empty) / keys.length).toFixed(0)} bytes (10,000 keys, called once each; the key string aside)`);
+  assert.equal(many.size, 10_000);
+}
+
 void (async () => {
   await soak();
   await timers();
+  await keyed();
   const after = process.getActiveResourcesInfo();
   console.log(`active resources before: [${resourcesBefore.join(', ')}], after: [${after.join(', ')}]`);
   assert.equal(timeouts(), 0, 'no timers left');

@@ -28,12 +28,13 @@ export interface KeyedCircuitBreakerOptions<F = never> extends CircuitBreakerOpt
 interface KeyEntry<F> {
   readonly key: string;
   readonly breaker: CircuitBreaker<F>;
+  readonly keyed: KeyedCircuitBreaker<F>;
   older: KeyEntry<F> | undefined;
   newer: KeyEntry<F> | undefined;
 }
 
-/** Which keyed breaker made a key's breaker, for metrics and health (a `key` label of its own). */
-const keyOfBreaker = new WeakMap<CircuitBreaker<unknown>, { readonly keyed: KeyedCircuitBreaker<unknown>; readonly key: string }>();
+/** The entry of a key's breaker, for metrics and health (a `key` label of its own). */
+const keyOfBreaker = new WeakMap<CircuitBreaker<unknown>, KeyEntry<unknown>>();
 
 /**
  * @internal The keyed breaker and key of a key's breaker (undefined for any other breaker).
@@ -211,10 +212,10 @@ export class KeyedCircuitBreaker<F = never> {
   private add(key: string): CircuitBreaker<F> {
     if (this.entries.size >= this.maxKeys) this.evictOne();
     const breaker = new CircuitBreaker<F>(withName(this.keyOptions, `${this.baseName}[${key}]`) as CircuitBreakerOptions<F>);
-    keyOfBreaker.set(breaker, { keyed: this as KeyedCircuitBreaker<unknown>, key });
     // Each key is its own fleet circuit, `name[key]`.
     if (this.named) breaker.joinFleet();
-    const entry: KeyEntry<F> = { key, breaker, older: this.newest, newer: undefined };
+    const entry: KeyEntry<F> = { key, breaker, keyed: this, older: this.newest, newer: undefined };
+    keyOfBreaker.set(breaker as CircuitBreaker<unknown>, entry as KeyEntry<unknown>);
     if (this.newest === undefined) this.oldest = entry;
     else this.newest.newer = entry;
     this.newest = entry;
@@ -262,7 +263,7 @@ export class KeyedCircuitBreaker<F = never> {
     this.evicted++;
     if (open) this.evictedOpen++;
     const breaker = entry.breaker;
-    keyOfBreaker.delete(breaker);
+    keyOfBreaker.delete(breaker as CircuitBreaker<unknown>);
     // Its fleet circuit is left (a call still in flight may settle here, and tells the fleet nothing).
     const fleet = breaker.fleet;
     if (fleet !== undefined) {
