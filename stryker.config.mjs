@@ -3,7 +3,7 @@
  * Mutation testing: `npm run mutation` (Stryker 10, which needs Node >= 22: the script runs it on node@22
  * from the npm registry, so it works on this project's Node 20 machines too). Not part of `npm test`.
  *
- * Mutated: the core (breaker, decorator, errors, events, store). Not mutated, each covered by its own suite:
+ * Mutated: the core (breaker, common, decorator, errors, events, store). Not mutated, each covered by its own suite:
  * - src/redis: RedisCircuitStore, driven by spec/fleet and spec/integration against a real redis-server
  *   (seconds per run, too slow to rerun per mutant);
  * - src/prometheus: read from stats() at scrape time, checked by spec/prometheus against prom-client;
@@ -28,9 +28,14 @@
  */
 export default {
   testRunner: 'mocha',
+  // scripts/stryker-ignorer.mjs: why each ignored mutant is equivalent, by the exact shape of code it matches
+  // (`equivalent` in both runs; `standard-mode-only`: code only standard decorators run, ignored in this run).
+  plugins: ['@stryker-mutator/mocha-runner', './scripts/stryker-ignorer.mjs'],
+  ignorers: ['equivalent', 'standard-mode-only'],
   mochaOptions: { config: '.mocharc.mutation.json' },
   mutate: [
     'src/breaker/**/*.ts',
+    'src/common/**/*.ts',
     'src/decorator/**/*.ts',
     '!src/decorator/standard.ts',
     'src/errors/**/*.ts',

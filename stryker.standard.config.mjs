@@ -2,7 +2,7 @@
 /**
  * The standard-decorator half of `npm run mutation`: src/decorator/standard.ts runs only when the specs are
  * compiled without experimentalDecorators (TS_NODE_PROJECT=tsconfig.standard.json, set by the script).
- * Everything else is as in stryker.config.mjs.
+ * Everything else is as in stryker.config.mjs (the ignorer plugin too: scripts/stryker-ignorer.mjs).
  */
 import base from './stryker.config.mjs';
 
@@ -10,6 +10,8 @@ import base from './stryker.config.mjs';
 export default {
   ...base,
   mutate: ['src/decorator/standard.ts'],
+  // The same ignorer plugin; `standard-mode-only` is not used here: this run is where that code runs.
+  ignorers: ['equivalent'],
   htmlReporter: { fileName: 'reports/mutation-standard/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-standard/mutation.json' },
   tempDirName: '.stryker-tmp/standard',

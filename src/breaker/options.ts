@@ -364,9 +364,7 @@ function checkFunction(option: string, value: unknown): unknown {
 /** Positional form `(failureThreshold, resetTimeout)` as an options object. */
 export function positionalOptions(failureThreshold: unknown, resetTimeout: unknown): Record<string, unknown> {
   const options: Record<string, unknown> = {};
-  // Stryker disable next-line ConditionalExpression: an option set to undefined means its default, as a missing one does
   if (failureThreshold !== undefined) options.failureThreshold = failureThreshold;
-  // Stryker disable next-line ConditionalExpression: an option set to undefined means its default, as a missing one does
   if (resetTimeout !== undefined) options.resetTimeout = resetTimeout;
   return options;
 }

@@ -180,7 +180,7 @@ class TimeWindow extends RateWindow {
     // A clock that stepped back adds to the newest bucket: time never runs backwards in the window.
     this.expire(now);
     const i = this.newestAt;
-    this.counts[i]!++;
+    this.counts[i]++;
     this.counts[i + 1]! += failed;
     this.counts[i + 2]! += slow;
     this.calls++;

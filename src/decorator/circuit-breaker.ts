@@ -184,7 +184,6 @@ function planFor(first: unknown, second: unknown, rest: readonly unknown[]): Dec
   const options = resolveDecoratorOptions(given, scope);
   // The method's own options alone, so that the outcome does not depend on whether the defaults were set before or after the class.
   checkBackoffPair(given, BACKOFF_NOT_FROM_DEFAULTS);
-  // Stryker disable next-line StringLiteral: a plan is told apart only as `kind === 'shared'`
   return {
     kind: 'options',
     options,
@@ -243,7 +242,6 @@ function decoratorOrBreaker(this: unknown, first?: unknown, second?: unknown, ..
   // `new CircuitBreaker()` builds the class itself, so every breaker shares one hidden class (small, fast);
   // Reflect.construct only for a subclass, whose prototype must be kept.
   const breaker: Breaker<unknown> =
-    // Stryker disable next-line ConditionalExpression: Reflect.construct with decoratorOrBreaker makes the same object (same prototype), only slower
     new.target === decoratorOrBreaker ? new Breaker(options as CircuitBreakerOptions<unknown>) : Reflect.construct(Breaker, [options], new.target);
   breaker.joinFleet(); // named by its options: a breaker with a store shares that circuit
   return breaker;

@@ -243,14 +243,11 @@ function callKeyed(keyed: KeyedCircuitBreaker<unknown>, keyOf: KeyFunction, orig
 }
 
 /** The name the breaker has until its class is known (standard decorators learn it late). */
-// Stryker disable next-line BlockStatement: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind()
 function provisionalName(key: string | symbol, isStatic: boolean): string {
-  // Stryker disable next-line StringLiteral: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind()
   return `${isStatic ? '.' : '#'}${keyName(key)}`;
 }
 
 class MethodScope implements GuardedMethod {
-  // Stryker disable next-line StringLiteral: read only as `scope === 'instance'`
   readonly scope = 'method';
   /** Read by the wrapper that binds on a call (standard decorators): false until the class is known. */
   bound = false;
@@ -266,11 +263,9 @@ class MethodScope implements GuardedMethod {
     private readonly resolve: (() => ResolvedOptions) | undefined,
   ) {
     this.label = provisionalName(key, isStatic);
-    // Stryker disable BlockStatement,CallExpression: the provisional name is seen only in standard mode before the class is known; legacy mode (the run that mutates this file) names the breaker at once in bind(), and joins its fleet there at once too
     if (!named) breaker.rename(provisionalName(key, isStatic));
     // Named by its options (or shared, named by its owner): a breaker with a store joins its fleet at once.
     else breaker.joinFleet();
-    // Stryker restore BlockStatement,CallExpression
   }
 
   applyDefaults(): void {
@@ -363,11 +358,8 @@ class LiveRefs<T extends object> implements Iterable<T> {
 
   add(value: T): void {
     // Compaction bounds the memory of dead refs only: listing skips them anyway, so when it runs never shows.
-    // Stryker disable next-line BlockStatement: compaction only bounds memory (see above)
     if (this.refs.length >= this.compactAt) {
-      // Stryker disable next-line MethodExpression: compaction only bounds memory (see above)
       this.refs = this.refs.filter((ref) => ref.deref() !== undefined);
-      // Stryker disable next-line MethodExpression,ArithmeticOperator: compaction only bounds memory (see above)
       this.compactAt = Math.max(64, this.refs.length * 2);
     }
     this.refs.push(new WeakRef(value));

@@ -43,7 +43,6 @@ export function rememberGuarded(fn: Function, method: GuardedMethod): void {
   guardedFunctions.set(fn, method);
   const ref = new WeakRef(method);
   decoratedMethods.add(ref);
-  // Stryker disable next-line CallExpression: this frees the Set's entry of a collected method; listing skips a dead ref anyway
   forgetMethod.register(method, ref);
 }
 
@@ -187,7 +186,6 @@ function lookup(target: object, key: string | symbol): GuardedMethod {
     throw new TypeError(`${methodName(target, key)} is not decorated with @CircuitBreaker`);
   }
   // Standard decorators: the class is known from here on.
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,CallExpression: legacy mode (the run that mutates this file) binds at decoration, and bind() is idempotent; a found value always has an owner
   if (owner !== undefined) method.bind(owner);
   return method;
 }

@@ -31,12 +31,10 @@ export function decorateStandard(plan: DecoratorPlan, value: unknown, context: D
   let bound = false;
   context.addInitializer(function (this: unknown) {
     // Runs for every instance: only the first does work. (bind() is idempotent, so without the flag only
-    // findOwner would run again: Stryker's mutants of the flag are equivalent.)
-    // Stryker disable next-line ConditionalExpression
+    // findOwner would run again.)
     if (bound) return;
     const owner = context.static ? (this as object) : findOwner(this as object, key, guarded);
     if (owner === undefined) return;
-    // Stryker disable next-line BooleanLiteral
     bound = true;
     method.bind(owner);
   });
