@@ -46,29 +46,31 @@ type FallbackTakes<FA extends unknown[], A extends unknown[]> = [(error: unknown
 ]
   ? unknown
   : { readonly 'fallback parameters do not accept the method arguments': FA };
-/** What a fallback inferred as `F` returns: `never` without a fallback (nothing to infer `F` from: `unknown`). */
-type FallbackResult<F> = [unknown] extends [F] ? never : F;
-/** Makes a key function that could not be called with the method's arguments a compile error. */
-type KeyTakes<KA extends unknown[], A extends unknown[]> = [(...args: KA) => unknown] extends [(...args: A) => unknown]
-  ? unknown
-  : { readonly 'key parameters do not accept the method arguments': KA };
 
 /**
  * What `@CircuitBreaker(...)` returns: a decorator of methods that return a
  * promise, in either decorator mode. The method's `this`, parameter and
  * result types are kept; a method that does not return a promise does not compile.
  */
+// The last intersection of each signature makes a key function that could not be called with the method's
+// arguments a compile error (written out, not as an alias: the API reference lists only exported names).
 export interface CircuitBreakerDecorator<F = never, FA extends unknown[] = any[], KA extends unknown[] = any[]> {
   /** TC39 standard decorator (TypeScript 5+, no `experimentalDecorators`). */
   <This, A extends unknown[], V>(
     method: (this: This, ...args: A) => Promise<V>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A> & KeyTakes<KA, A>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<V>> &
+      FallbackFits<F, V> &
+      FallbackTakes<FA, A> &
+      ([(...args: KA) => unknown] extends [(...args: A) => unknown] ? unknown : { readonly 'key parameters do not accept the method arguments': KA }),
   ): (this: This, ...args: A) => Promise<V>;
   /** Legacy decorator (`experimentalDecorators`, as NestJS uses). */
   <A extends unknown[], V>(
     target: object,
     propertyKey: string | symbol,
-    descriptor: TypedPropertyDescriptor<(...args: A) => Promise<V>> & FallbackFits<F, V> & FallbackTakes<FA, A> & KeyTakes<KA, A>,
+    descriptor: TypedPropertyDescriptor<(...args: A) => Promise<V>> &
+      FallbackFits<F, V> &
+      FallbackTakes<FA, A> &
+      ([(...args: KA) => unknown] extends [(...args: A) => unknown] ? unknown : { readonly 'key parameters do not accept the method arguments': KA }),
   ): void;
 }
 
@@ -92,7 +94,8 @@ export interface CircuitBreakerConstructor {
    */
   // Two type parameters without defaults, both inferred here: a class that extends CircuitBreaker (or
   // CircuitBreaker<F>) does not see this signature, whose instance type is not a breaker's.
-  new <F, K extends true>(options: KeyedCircuitBreakerOptions<F> & { readonly key: K }): KeyedCircuitBreaker<FallbackResult<F>>;
+  // Without a fallback `F` has nothing to be inferred from, and is `unknown`: the breaker then falls back to nothing (`never`).
+  new <F, K extends true>(options: KeyedCircuitBreakerOptions<F> & { readonly key: K }): KeyedCircuitBreaker<[unknown] extends [F] ? never : F>;
   /** A breaker (defaults: 3 failures, 60_000 ms). @throws TypeError/RangeError naming a bad option */
   new <F = never>(options?: CircuitBreakerOptions<F>): Breaker<F>;
   /** A breaker, positional form: `new CircuitBreaker(5, 30_000)`. */
