@@ -27,7 +27,7 @@ function setup(options: { minimumCalls?: number; threshold?: number; slowCall?: 
   if (rule.kind !== 'rate') throw new Error('a rate rule');
   const sent: Pending[] = [];
   const store = {
-    available: true,
+    available: true as boolean,
     addToWindow(counts: WindowCounts): Promise<WindowCounts> {
       return new Promise((resolve, reject) => sent.push({ counts: { ...counts }, resolve, reject }));
     },
