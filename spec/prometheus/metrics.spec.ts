@@ -61,19 +61,19 @@ describe('prometheus: createCircuitBreakerMetrics', () => {
   });
 
   it('includes decorated methods by Class#method name', async () => {
-    class PriceFeed {
+    class MeteredPriceFeed {
       @CircuitBreaker({ failureThreshold: 1 })
       async quote(): Promise<number> {
         throw new Error('feed down');
       }
     }
-    const feed = new PriceFeed();
+    const feed = new MeteredPriceFeed();
     getCircuitBreaker(feed, 'quote').reset();
     createCircuitBreakerMetrics({ registry });
     await feed.quote().catch(() => undefined);
     const text = await registry.metrics();
-    expect(sample(text, 'circuit_breaker_state', { breaker: 'PriceFeed#quote', state: 'OPEN' })).to.equal(1);
-    expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'PriceFeed#quote', outcome: 'failure' })).to.equal(1);
+    expect(sample(text, 'circuit_breaker_state', { breaker: 'MeteredPriceFeed#quote', state: 'OPEN' })).to.equal(1);
+    expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'MeteredPriceFeed#quote', outcome: 'failure' })).to.equal(1);
   });
 
   it('add() includes a breaker until its handle is disposed; unregister() removes the metrics', async () => {
@@ -89,34 +89,34 @@ describe('prometheus: createCircuitBreakerMetrics', () => {
 
   describe('keyed circuits', () => {
     it("labels a keyed method's breakers by key, beside its name, and counts its keys and evictions", async () => {
-      class Upstream {
+      class MeteredUpstream {
         @CircuitBreaker({ key: (url: string) => new URL(url).host, failureThreshold: 1, maxKeys: 2 })
         async get(url: string): Promise<string> {
           if (url.includes('dead')) throw new Error('down');
           return url;
         }
       }
-      const upstream = new Upstream();
+      const upstream = new MeteredUpstream();
       createCircuitBreakerMetrics({ registry });
       await upstream.get('https://dead.example/').catch(() => undefined);
       await upstream.get('https://api.example/');
       await upstream.get('https://api.example/');
       let text = await registry.metrics();
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'dead.example', state: 'OPEN' })).to.equal(1);
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'api.example', state: 'CLOSED' })).to.equal(1);
-      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'Upstream#get', key: 'api.example', outcome: 'success' })).to.equal(2);
-      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'Upstream#get', key: 'dead.example', outcome: 'failure' })).to.equal(1);
-      expect(sample(text, 'circuit_breaker_opened_total', { breaker: 'Upstream#get', key: 'dead.example' })).to.equal(1);
-      expect(sample(text, 'circuit_breaker_consecutive_failures', { breaker: 'Upstream#get', key: 'api.example' })).to.equal(0);
-      expect(sample(text, 'circuit_breaker_keys', { breaker: 'Upstream#get' })).to.equal(2);
-      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'Upstream#get' })).to.equal(0);
-      expect(text, 'no series under the full name').not.to.include('breaker="Upstream#get[');
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'MeteredUpstream#get', key: 'dead.example', state: 'OPEN' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'MeteredUpstream#get', key: 'api.example', state: 'CLOSED' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'MeteredUpstream#get', key: 'api.example', outcome: 'success' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'MeteredUpstream#get', key: 'dead.example', outcome: 'failure' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_opened_total', { breaker: 'MeteredUpstream#get', key: 'dead.example' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_consecutive_failures', { breaker: 'MeteredUpstream#get', key: 'api.example' })).to.equal(0);
+      expect(sample(text, 'circuit_breaker_keys', { breaker: 'MeteredUpstream#get' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'MeteredUpstream#get' })).to.equal(0);
+      expect(text, 'no series under the full name').not.to.include('breaker="MeteredUpstream#get[');
 
       await upstream.get('https://cdn.example/'); // drops api.example (CLOSED, nothing counted)
       text = await registry.metrics();
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'api.example', state: 'CLOSED' }), 'a dropped key is gone').to.equal(undefined);
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'Upstream#get', key: 'cdn.example', state: 'CLOSED' })).to.equal(1);
-      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'Upstream#get' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'MeteredUpstream#get', key: 'api.example', state: 'CLOSED' }), 'a dropped key is gone').to.equal(undefined);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'MeteredUpstream#get', key: 'cdn.example', state: 'CLOSED' })).to.equal(1);
+      expect(sample(text, 'circuit_breaker_keys_evicted_total', { breaker: 'MeteredUpstream#get' })).to.equal(1);
       expect(getKeyedCircuitBreaker(upstream, 'get').size).to.equal(2);
     });
 
@@ -139,19 +139,19 @@ describe('prometheus: createCircuitBreakerMetrics', () => {
     });
 
     it('sums the same key of a per-instance keyed method over its instances', async () => {
-      class Tenant {
+      class MeteredTenant {
         @CircuitBreaker({ key: (id: string) => id, scope: 'instance' })
         async get(id: string): Promise<string> {
           return id;
         }
       }
-      const tenants = [new Tenant(), new Tenant()];
+      const tenants = [new MeteredTenant(), new MeteredTenant()];
       createCircuitBreakerMetrics({ registry });
       for (const tenant of tenants) await tenant.get('shared-key');
       const text = await registry.metrics();
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'Tenant#get', key: 'shared-key', state: 'CLOSED' })).to.equal(2);
-      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'Tenant#get', key: 'shared-key', outcome: 'success' })).to.equal(2);
-      expect(sample(text, 'circuit_breaker_keys', { breaker: 'Tenant#get' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'MeteredTenant#get', key: 'shared-key', state: 'CLOSED' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_calls_total', { breaker: 'MeteredTenant#get', key: 'shared-key', outcome: 'success' })).to.equal(2);
+      expect(sample(text, 'circuit_breaker_keys', { breaker: 'MeteredTenant#get' })).to.equal(2);
     });
   });
 
