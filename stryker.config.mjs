@@ -46,7 +46,7 @@ export default {
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
   concurrency: 2,
-  timeoutMS: 10000,
+  timeoutMS: 5000,
   // .stryker-tmp: the other config's sandboxes (each run ignores only its own tempDirName).
   ignorePatterns: ['dist', 'bench/.out', 'reports', 'coverage', '.nyc_output', '*.tgz', '.stryker-tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],

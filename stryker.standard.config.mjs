@@ -15,4 +15,6 @@ export default {
   htmlReporter: { fileName: 'reports/mutation-standard/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-standard/mutation.json' },
   tempDirName: '.stryker-tmp/standard',
+  // Its own incremental file: sharing the legacy run's, each run would reuse (and report) the other's mutants.
+  incrementalFile: 'reports/stryker-incremental-standard.json',
 };
