@@ -11,10 +11,12 @@
  * its comment says which mutants of that subtree are not equivalent and which specs kill them when they are
  * tested (`ignorers: []` on the command line runs them all: `npm run mutation:legacy -- --ignorers`).
  *
- * Two plugins:
+ * Three ignorers:
  * - `equivalent` (both runs): mutants no spec can ever tell from the original.
  * - `standard-mode-only` (the legacy run only): code that only standard decorators run; with legacy decorators
  *   (the specs of the legacy run) its mutants change nothing that runs.
+ * - `legacy-run-code` (the standard run only): the rest of the files that hold such code (guard.ts, registry.ts),
+ *   which the legacy run mutates; so the standard run mutates exactly the standard-mode-only code there.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
@@ -322,6 +324,24 @@ const equivalentRules = [
       return false;
     },
   },
+  {
+    // The `'.'` of `${isStatic ? '.' : '#'}` in provisionalName() (src/decorator/guard.ts): a static method's
+    // provisional name. Its class's static initializers bind it while the class is being defined, before any
+    // code can read the breaker's name or call the method; only an instance method's `#method` can be seen.
+    // (In the standard run; in the legacy run the whole function is `provisional-name` below.)
+    name: 'static-provisional-name',
+    reason: 'equivalent: a static method is bound while its class is defined, before anything reads its provisional name',
+    matches(path, file) {
+      if (!file.endsWith('src/decorator/guard.ts') || path.node.type !== 'StringLiteral' || path.node.value !== '.') return false;
+      const parent = path.parent;
+      return (
+        parent.type === 'ConditionalExpression' &&
+        parent.consequent === path.node &&
+        isIdentifier(parent.test, 'isStatic') &&
+        enclosingFunctionName(path) === 'provisionalName'
+      );
+    },
+  },
 ];
 
 /** @type {Rule[]} */
@@ -387,9 +407,49 @@ function ignorer(rules) {
   };
 }
 
+/**
+ * The standard run's view of the files it shares with the legacy run (src/decorator/guard.ts, registry.ts):
+ * only the code the standard-mode-only rules match is mutated there; every other node is the legacy run's.
+ * A node is ignored unless it is such code, lies inside it, or holds some. (A node that holds some has its own
+ * mutants tested by both runs: Stryker ignores whole subtrees. Here that is the BlockStatement of the two bodies
+ * around that code, MethodScope's constructor and lookup().)
+ */
+function legacyRunCode() {
+  /** @type {WeakMap<Node, boolean>} */
+  const holds = new WeakMap();
+  /** @param {NodePath} path @param {string} file */
+  const isStandardOnly = (path, file) => standardModeOnlyRules.some((rule) => rule.matches(path, file));
+  return {
+    /** @param {NodePath} path */
+    shouldIgnore(path) {
+      const file = fileOf(path);
+      if (!standardModeOnlyFiles.some((name) => file.endsWith(name))) return undefined;
+      if (isStandardOnly(path, file) || path.findParent((parent) => isStandardOnly(parent, file)) !== null) return undefined;
+      let found = holds.get(path.node);
+      if (found === undefined) {
+        found = false;
+        path.traverse({
+          enter(inner) {
+            if (isStandardOnly(inner, file)) {
+              found = true;
+              inner.stop();
+            }
+          },
+        });
+        holds.set(path.node, found);
+      }
+      return found ? undefined : 'legacy-run-code: run with legacy decorators too, and mutated by the legacy run (scripts/stryker-ignorer.mjs)';
+    },
+  };
+}
+
+/** The files of the standard-mode-only rules (mutated by both runs, each its own part). */
+export const standardModeOnlyFiles = ['src/decorator/guard.ts', 'src/decorator/registry.ts'];
+
 export const rules = { equivalent: equivalentRules, standardModeOnly: standardModeOnlyRules };
 
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'equivalent', ignorer(equivalentRules)),
   declareValuePlugin(PluginKind.Ignore, 'standard-mode-only', ignorer(standardModeOnlyRules)),
+  declareValuePlugin(PluginKind.Ignore, 'legacy-run-code', legacyRunCode()),
 ];
