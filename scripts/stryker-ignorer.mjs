@@ -115,6 +115,44 @@ function comparedLiterals(root = 'src') {
 /** @type {{ has(value: string): boolean; scopeReceivers?: Map<string, string[]> } | undefined} */
 let compared;
 
+/** Whether every use of `.period` and `.generation` in src/ is one an epoch counter allows (see `epoch-counter`). */
+function epochCounterUses(root = 'src') {
+  /** @type {Map<string, boolean>} */
+  const ok = new Map([['period', true], ['generation', true]]);
+  /** @param {string} dir */
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) {
+        const source = readFileSync(full, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+        for (const m of source.matchAll(/\b(?:this|host)\.(period|generation)\b/g)) {
+          const name = m[1];
+          const index = m.index ?? 0;
+          const before = source.slice(Math.max(0, source.lastIndexOf('\n', index) + 1), index);
+          const after = source.slice(index + m[0].length, index + m[0].length + 4);
+          const fine =
+            (/=\s*$/.test(before) && !/[!=<>]=\s*$/.test(before) && /^\s*[;,)]/.test(after)) || // captured: `x = this.period;`
+            (/^\s*$/.test(before) && /^\s*=[^=]/.test(after)) || // a copy assigned: `this.period = host.period;`
+            /[!=]==\s*$/.test(before) || // compared for equality
+            /^\+\+/.test(after) || // the ++ itself
+            /[(,]\s*$/.test(before); // passed on as an argument
+          if (!fine) ok.set(name, false);
+        }
+      }
+    }
+  };
+  try {
+    walk(root);
+  } catch {
+    return new Map();
+  }
+  return ok;
+}
+
+/** @type {Map<string, boolean> | undefined} */
+let epochUses;
+
 // ---------------------------------------------------------------------------------------------------------------
 // The rules.
 
@@ -340,6 +378,24 @@ const equivalentRules = [
         isIdentifier(parent.test, 'isStatic') &&
         enclosingFunctionName(path) === 'provisionalName'
       );
+    },
+  },
+  {
+    // `this.period++` (src/breaker/breaker.ts, transition) and `this.generation++` (src/breaker/fleet-window.ts,
+    // reset): an epoch counter that is only captured, passed on and compared for equality with its later value,
+    // to tell an outcome or a reply of an earlier period. `--` moves it away from every captured value just as
+    // `++` does. Checked when the plugin loads: every `.period` / `.generation` in src/ is a capture
+    // (`= x.period;`), an argument (`(x.period,`), the `++` itself or an `!==`/`===` comparison; any other use
+    // (arithmetic, ordering) and the rule ignores nothing.
+    name: 'epoch-counter',
+    reason: 'equivalent: an epoch counter only compared for equality: -- tells periods apart as ++ does',
+    matches(path) {
+      const node = path.node;
+      if (node.type !== 'UpdateExpression' || node.operator !== '++' || path.parent.type !== 'ExpressionStatement') return false;
+      const target = node.argument;
+      if (!(isMember(target, 'period') || isMember(target, 'generation')) || /** @type {any} */ (target).object.type !== 'ThisExpression') return false;
+      epochUses ??= epochCounterUses();
+      return epochUses.get(/** @type {any} */ (target).property.name) === true;
     },
   },
 ];
