@@ -10,6 +10,8 @@ import sinon from 'sinon';
 import { CircuitBreaker, InMemoryCircuitStore, type CircuitStore, type StateChangeEvent } from '../../src';
 
 const WAIT = 1_000;
+/** The real one: sinon's fake clock replaces the global while a spec runs. */
+const realSetImmediate = setImmediate;
 const NAME = 'orders-api';
 
 describe('fleet link: what a breaker asks of its store', () => {
@@ -95,16 +97,25 @@ describe('fleet link: what a breaker asks of its store', () => {
         resetTimeout: WAIT,
         failureRate: { threshold: 0.5, minimumCalls: 4, window: { duration: 10_000, buckets: 10 } },
       });
-      await settle();
-      for (let i = 0; i < 3; i++) {
-        await succeed(breaker);
-        clock.tick(1_000); // buckets roll over: a fleet window would send
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await settle();
+        for (let i = 0; i < 3; i++) {
+          expect(await succeed(breaker)).to.equal('ok');
+          clock.tick(1_000); // buckets roll over: a fleet window would send
+        }
+        for (let i = 0; i < 2; i++) expect(await fail(breaker)).to.have.property('message', 'down');
+        expect(breaker.state).to.equal('CLOSED', '2 of 5');
+        expect(await fail(breaker)).to.have.property('message', 'down');
+        await settle();
+        expect(breaker.state).to.equal('OPEN', '3 of 6');
+        await new Promise((resolve) => realSetImmediate(resolve)); // unhandled rejections are reported then
+        expect(unhandled).to.deep.equal([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
       }
-      for (let i = 0; i < 2; i++) await fail(breaker);
-      expect(breaker.state).to.equal('CLOSED', '2 of 5');
-      await fail(breaker);
-      await settle();
-      expect(breaker.state).to.equal('OPEN', '3 of 6');
     });
   });
 
