@@ -31,7 +31,8 @@ export default {
   // scripts/stryker-ignorer.mjs: why each ignored mutant is equivalent, by the exact shape of code it matches
   // (`equivalent` in both runs; `standard-mode-only`: code only standard decorators run, ignored in this run).
   plugins: ['@stryker-mutator/mocha-runner', './scripts/stryker-ignorer.mjs'],
-  ignorers: ['equivalent', 'standard-mode-only'],
+  // STRYKER_IGNORERS=none tests the ignored mutants too (to check what a rule hides).
+  ignorers: process.env.STRYKER_IGNORERS === 'none' ? [] : ['equivalent', 'standard-mode-only'],
   mochaOptions: { config: '.mocharc.mutation.json' },
   mutate: [
     'src/breaker/**/*.ts',

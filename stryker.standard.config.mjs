@@ -13,7 +13,7 @@ export default {
   // standard.ts, and in guard.ts and registry.ts only the code that only standard decorators run (the legacy
   // run ignores it as `standard-mode-only`; here `legacy-run-code` ignores the rest of those two files).
   mutate: ['src/decorator/standard.ts', 'src/decorator/guard.ts', 'src/decorator/registry.ts'],
-  ignorers: ['equivalent', 'legacy-run-code'],
+  ignorers: process.env.STRYKER_IGNORERS === 'none' ? [] : ['equivalent', 'legacy-run-code'],
   htmlReporter: { fileName: 'reports/mutation-standard/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-standard/mutation.json' },
   tempDirName: '.stryker-tmp/standard',

@@ -9,7 +9,7 @@
  * a rule that no longer matches (code renamed or rewritten) lets its mutants through, where they show up as
  * survivors to look at, never the other way round. A rule ignores a whole subtree (Stryker has no finer grain):
  * its comment says which mutants of that subtree are not equivalent and which specs kill them when they are
- * tested (`ignorers: []` on the command line runs them all: `npm run mutation:legacy -- --ignorers`).
+ * tested (`STRYKER_IGNORERS=none npm run mutation:legacy` tests every mutant the rules ignore).
  *
  * Three ignorers:
  * - `equivalent` (both runs): mutants no spec can ever tell from the original.
