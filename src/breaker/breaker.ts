@@ -17,6 +17,22 @@ import { tripStrategy, type TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
 
+/** How an admitted call runs (see `path`). */
+type CallPath = typeof PLAIN | typeof OWN_PROMISE | typeof NOTING_START;
+const PLAIN = 0;
+/** `timeout` or `fallbackOnFailure`: a promise of its own. */
+const OWN_PROMISE = 1;
+/** `slowCall`: each call notes when it started. */
+const NOTING_START = 2;
+
+/** A breaker's seldom-used parts. */
+class Seldom {
+  isolation: IsolationGroup | undefined = undefined;
+  deadlines: Deadlines | undefined = undefined;
+  timeouts = 0;
+  fallbacks = 0;
+}
+
 /**
  * A circuit breaker. After `failureThreshold` consecutive failures it OPENs
  * and refuses calls with `CircuitBreakerOpenException` until `resetTimeout`
@@ -44,26 +60,20 @@ export class CircuitBreaker<F = never> {
   private onFulfilled: Settle | undefined;
   private onRejected: Settle | undefined;
   private strategy!: TripStrategy;
-  /** True with `timeout` or `fallbackOnFailure`: calls take the path with a promise of their own (guarded-call.ts). */
-  private ownPromise!: boolean;
-  /** Neither that nor `slowCall` (whose calls each note when they started): the hot path. */
-  private plainPath!: boolean;
-  /** @internal The open `isolate()` handles (manual-control.ts). */
-  isolation: IsolationGroup | undefined;
+  /** How an admitted call runs: the hot path, with a promise of its own (guarded-call.ts), or noting when it started. */
+  private path!: CallPath;
+
   private resetTimeoutNow!: number;
   /** @internal Made when a `store` is set and the breaker is named. */
   fleet: FleetLink | undefined;
-  /** The pending calls with a `timeout`, made on the first. */
-  private pendingDeadlines: Deadlines | undefined;
-  private breakerName: string;
+  /** What few breakers use (an isolation, a timeout's deadlines): made on first use, so most breakers stay small. */
+  private seldom: Seldom | undefined;
 
   private calls = 0;
   private successes = 0;
   private failures = 0;
   private ignored = 0;
   private refusals = 0;
-  private timeouts = 0;
-  private fallbacks = 0;
   private lateOutcomes = 0;
   private opened = 0;
   private lastFailureAt: number | null = null;
@@ -74,7 +84,6 @@ export class CircuitBreaker<F = never> {
   /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
   constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
     this.configure(resolveOnce(options, extraOptionNames));
-    this.breakerName = this.options.name;
   }
 
   /** @internal Sets the options; after construction, only for a breaker not yet called (decorator defaults). */
@@ -83,23 +92,23 @@ export class CircuitBreaker<F = never> {
       this.fleet.leave();
       this.fleet = undefined;
     }
-    (this as { options: ResolvedOptions }).options = options;
+    // A breaker keeps its name (a decorated one learns `Class#method` after it is made; defaults carry none).
+    const named = this.options === undefined || options.name === this.options.name ? options : withName(options, this.options.name);
+    (this as { options: ResolvedOptions }).options = named;
     this.strategy = this.makeStrategy();
     // A fallback for refusals alone leaves the CLOSED path as it is.
-    this.ownPromise = options.timeout !== undefined || options.fallbackOnFailure;
-    this.plainPath = !this.ownPromise && slowCallOf(options) === undefined;
-    this.pendingDeadlines = undefined; // none pending: configure() only reaches a breaker not called yet
+    this.path = options.timeout !== undefined || options.fallbackOnFailure ? OWN_PROMISE : slowCallOf(options) === undefined ? PLAIN : NOTING_START;
+    if (this.seldom !== undefined) this.seldom.deadlines = undefined; // none pending: configure() only reaches a breaker not called yet
     this.resetTimeoutNow = options.resetTimeout;
   }
 
   /** The name in events, logs, metrics and refusals (`Class#method` for a decorated method). */
   get name(): string {
-    return this.breakerName;
+    return this.options.name;
   }
 
   /** @internal Names a decorated breaker once its class is known (before it joins a fleet). */
   rename(name: string): void {
-    this.breakerName = name;
     (this as { options: ResolvedOptions }).options = withName(this.options, name);
   }
 
@@ -152,7 +161,7 @@ export class CircuitBreaker<F = never> {
       if (instead !== undefined) return instead;
     }
     this.admitted();
-    if (!this.plainPath) return this.ownPromise ? callGuarded(this, fn, thisArg, args) : this.callNotingStart(fn, thisArg, args);
+    if (this.path !== PLAIN) return this.path === OWN_PROMISE ? callGuarded(this, fn, thisArg, args) : this.callNotingStart(fn, thisArg, args);
     let result: unknown;
     try {
       result = fn.apply(thisArg, args as unknown[]);
@@ -169,7 +178,7 @@ export class CircuitBreaker<F = never> {
    * array) and hands the result to `observe`, a throw to `thrown`.
    */
   enterClosed(): boolean {
-    if (this.current !== CLOSED || !this.plainPath) return false;
+    if (this.current !== CLOSED || this.path !== PLAIN) return false;
     this.admitted();
     return true;
   }
@@ -273,7 +282,7 @@ export class CircuitBreaker<F = never> {
 
   /** @internal The fallback's answer to `error`, with the call's `this` and arguments. */
   useFallback(error: unknown, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
-    this.fallbacks++;
+    this.extras().fallbacks++;
     try {
       return Promise.resolve(this.options.fallback!.call(thisArg, error, ...Array.prototype.slice.call(args)));
     } catch (fallbackError) {
@@ -336,12 +345,25 @@ export class CircuitBreaker<F = never> {
 
   /** @internal */
   deadlines(): Deadlines {
-    return (this.pendingDeadlines ??= new Deadlines(this.options.timeout!));
+    return (this.extras().deadlines ??= new Deadlines(this.options.timeout!));
   }
 
   /** @internal */
   countTimeout(): void {
-    this.timeouts++;
+    this.extras().timeouts++;
+  }
+
+  private extras(): Seldom {
+    return (this.seldom ??= new Seldom());
+  }
+
+  /** @internal The open `isolate()` handles (manual-control.ts); the fleet ends them when it closes or opens the circuit. */
+  get isolation(): IsolationGroup | undefined {
+    return this.seldom?.isolation;
+  }
+
+  set isolation(group: IsolationGroup | undefined) {
+    if (group !== undefined || this.seldom !== undefined) this.extras().isolation = group;
   }
 
   /** @internal */
@@ -459,8 +481,8 @@ export class CircuitBreaker<F = never> {
       failures: this.failures,
       ignored: this.ignored,
       refusals: this.refusals,
-      timeouts: this.timeouts,
-      fallbacks: this.fallbacks,
+      timeouts: this.seldom?.timeouts ?? 0,
+      fallbacks: this.seldom?.fallbacks ?? 0,
       lateOutcomes: this.lateOutcomes,
       opened: this.opened,
       lastFailureAt: this.lastFailureAt,

@@ -66,7 +66,7 @@ export function resolveTripRule(given: Readonly<Record<string, unknown>>, failur
   const failureRate = given.failureRate;
   if (failureRate === undefined) {
     if (given.slowCall !== undefined) throw new TypeError('slowCall needs failureRate (slow calls are counted in its window)');
-    return { rule: { kind: 'consecutive', failureThreshold }, halfOpenProbes };
+    return { rule: consecutiveRule(failureThreshold), halfOpenProbes };
   }
   if (given.failureThreshold !== undefined) {
     throw new TypeError('give failureThreshold (consecutive failures) or failureRate (a failure rate over a window), not both');
@@ -137,4 +137,15 @@ function positiveMilliseconds(path: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(`${path} must be a number, got ${describeValue(value)}`);
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${path} must be a finite number of milliseconds > 0, got ${value}`);
   return value;
+}
+
+/** One frozen rule per threshold, shared by every breaker with it: most breakers use a few thresholds. */
+const consecutiveRules = new Map<number, TripRule>();
+function consecutiveRule(failureThreshold: number): TripRule {
+  let rule = consecutiveRules.get(failureThreshold);
+  if (rule === undefined) {
+    rule = Object.freeze({ kind: 'consecutive', failureThreshold });
+    consecutiveRules.set(failureThreshold, rule);
+  }
+  return rule;
 }

@@ -39,7 +39,8 @@ export function tripStrategy(rule: TripRule): TripStrategy {
 
 /** Opens after `threshold` consecutive failures; a success clears the count. */
 export class ConsecutiveFailures implements TripStrategy {
-  readonly timed = false;
+  /** On the prototype (below): a field would cost every breaker 8 bytes. */
+  declare readonly timed: boolean;
   failures = 0;
 
   constructor(readonly threshold: number) {}
@@ -65,6 +66,8 @@ export class ConsecutiveFailures implements TripStrategy {
     return null;
   }
 }
+
+Object.defineProperty(ConsecutiveFailures.prototype, 'timed', { value: false });
 
 /** Opens on the failure rate (or the slow-call rate) over a window holding at least `minimumCalls` outcomes. */
 abstract class RateWindow implements TripStrategy {
