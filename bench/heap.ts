@@ -5,7 +5,7 @@
  * Prints one JSON line.
  */
 import { createHook } from 'node:async_hooks';
-import { THRESHOLD, cockatiel, legacy, opossum, ours } from './contenders';
+import { PEERS, THRESHOLD, TIMEOUT, cockatiel, cockatielWithTimeout, legacy, opossum, ours, oursWithTimeout } from './contenders';
 import { fails, work } from './work';
 
 declare const gc: () => void;
@@ -20,21 +20,36 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Counts timers (Timeout resources, ref'd or not) made while `fn` runs. */
-async function countTimers(fn: () => unknown): Promise<number> {
-  let timers = 0;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Timers (Timeout resources, ref'd or not) made while `fn` runs, and how many of those are still
+ * alive (neither fired nor cleared, ref'd or not) once it has returned.
+ */
+async function countTimers(fn: () => unknown): Promise<{ made: number; alive: number }> {
+  const alive = new Set<number>();
+  let made = 0;
   const hook = createHook({
-    init(_id, type) {
-      if (type === 'Timeout') timers++;
+    init(id, type) {
+      if (type === 'Timeout') {
+        made++;
+        alive.add(id);
+      }
+    },
+    destroy(id) {
+      alive.delete(id);
     },
   });
   hook.enable();
   try {
     await fn();
+    // destroy hooks are emitted from a queue: let it drain.
+    await turn();
+    await turn();
   } finally {
     hook.disable();
   }
-  return timers;
+  return { made, alive: alive.size };
 }
 
 interface Maker<T> {
@@ -53,6 +68,11 @@ const makers: Record<string, Maker<any>> = {
     make: () => ours(LONG),
     call: (b: ReturnType<typeof ours>) => b.call(work),
   },
+  timeout: {
+    label: `breaker with \`timeout: ${TIMEOUT}\``,
+    make: () => oursWithTimeout(LONG),
+    call: (b: ReturnType<typeof ours>) => b.call(work),
+  },
   decorated: {
     label: '`@CircuitBreaker()` legacy: a decorated class of 4 methods, per breaker (class, prototype and closures included)',
     make: () => legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG }),
@@ -60,14 +80,19 @@ const makers: Record<string, Maker<any>> = {
     per: 4,
   },
   opossum: {
-    label: 'opossum, defaults',
+    label: `${PEERS.opossum.label}, defaults`,
     make: () => opossum(work),
     call: (b: ReturnType<typeof opossum>) => b.fire(),
   },
   cockatiel: {
-    label: 'cockatiel, `ConsecutiveBreaker`',
+    label: `${PEERS.cockatiel.label}, \`ConsecutiveBreaker\``,
     make: () => cockatiel(LONG),
     call: (p: ReturnType<typeof cockatiel>) => p.execute(work),
+  },
+  'cockatiel-timeout': {
+    label: `${PEERS.cockatiel.label}, \`ConsecutiveBreaker\` + timeout policy`,
+    make: () => cockatielWithTimeout(LONG),
+    call: (p: ReturnType<typeof cockatielWithTimeout>) => p.execute(work),
   },
 };
 
@@ -79,22 +104,24 @@ async function breakers(lib: string, count: number): Promise<void> {
   for (let i = 0; i < 100; i++) warm.push(maker.make());
   const kept: unknown[] = new Array(count);
   const before = heapUsed();
-  const timersCreated = await countTimers(() => {
+  const { made: timersCreated } = await countTimers(() => {
     for (let i = 0; i < count; i++) kept[i] = maker.make();
   });
   const after = heapUsed();
   const calls = 1000;
   const one = kept[0];
-  const timersDuringCalls = await countTimers(async () => {
+  const duringCalls = await countTimers(async () => {
     for (let i = 0; i < calls; i++) await maker.call(one);
   });
+  // Ref'd timers only (those that keep the process alive): unref'd ones are not active resources.
   const activeTimers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const result = {
     lib: maker.label,
     count,
     bytesPerBreaker: (after - before) / count / (maker.per ?? 1),
     timersCreated,
-    timersPerCall: timersDuringCalls / calls,
+    timersPerCall: duringCalls.made / calls,
+    timersAlive: duringCalls.alive,
     activeTimers,
   };
   void kept.length;
@@ -120,6 +147,12 @@ async function growth(contender: string, calls: number): Promise<void> {
       label = `\`@CircuitBreaker()\` ${contender}, CLOSED, succeeding`;
       break;
     }
+    case 'timeout': {
+      const b = oursWithTimeout(LONG);
+      call = () => b.call(work);
+      label = `\`breaker.call(fn)\` with \`timeout\`, CLOSED, succeeding`;
+      break;
+    }
     case 'refusal': {
       const b = ours(LONG);
       for (let i = 0; i < THRESHOLD; i++) await b.call(fails).catch(() => {});
@@ -131,13 +164,13 @@ async function growth(contender: string, calls: number): Promise<void> {
     case 'opossum': {
       const b = opossum(work);
       call = () => b.fire();
-      label = 'opossum, defaults, closed, succeeding';
+      label = `${PEERS.opossum.label}, defaults, closed, succeeding`;
       break;
     }
     case 'cockatiel': {
       const p = cockatiel(LONG);
       call = () => p.execute(work);
-      label = 'cockatiel, closed, succeeding';
+      label = `${PEERS.cockatiel.label}, closed, succeeding`;
       break;
     }
     default:

@@ -6,8 +6,13 @@
  * so drift and noise hit all alike; the table shows the median over rounds.
  * Heap and timers are measured in child processes (`node --expose-gc bench/.out/bench/heap.js`).
  *
+ * This file times one Node release, the one running it; `npm run bench` (bench/run-all.js) builds
+ * once and runs it under the machine's Node and Node 24 and 26 from the npm registry's `node` package.
+ *
  * Env: BENCH_SMOKE=1 (tiny counts: proves every contender runs, times mean nothing),
- *      BENCH_OUT=path (also write the markdown there), BENCH_ROUNDS=n.
+ *      BENCH_OUT=path (also write the markdown there), BENCH_JSON=path (the medians, targets and
+ *      heap figures as JSON, for run-all.js's summary), BENCH_ROUNDS=n,
+ *      BENCH_NODE_SOURCE=text (where this Node came from, for the header; set by run-all.js).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,14 +21,19 @@ import * as path from 'node:path';
 import {
   BrokenCircuitError,
   CircuitState,
+  NODE_MAJOR,
+  PEERS,
   THRESHOLD,
+  TIMEOUT,
   cockatiel,
+  cockatielWithTimeout,
   getCircuitBreaker,
   isCircuitBreakerOpenException,
   legacy,
   opossum,
   ours,
   oursWithStore,
+  oursWithTimeout,
   standard,
   versions,
 } from './contenders';
@@ -35,6 +45,12 @@ const BATCH = SMOKE ? 20 : 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 15));
 /** mitata: minimum time per contender per round. */
 const MIN_CPU_NS = SMOKE ? 1e6 : 40e6;
+/**
+ * A smoke run's loops are short (20 calls), so mitata would batch 4,096 of them into each sample
+ * (it batches a loop under 65 µs): opossum's failing calls, which sort every latency of the last
+ * 10 s, then took a minute. Unbatched, a smoke run takes seconds.
+ */
+const SMOKE_MEASURE = { min_cpu_time: MIN_CPU_NS, min_samples: 2, warmup_samples: 1, batch_threshold: 0 };
 const BURST = SMOKE ? 100 : 10_000;
 const BURST_ROUNDS = SMOKE ? 1 : 41;
 const LONG = 60_000;
@@ -64,12 +80,14 @@ interface Row {
 const NAMES = {
   bare: 'bare `await` (floor)',
   call: '`breaker.call(fn)`',
+  callWithTimeout: `\`breaker.call(fn)\` with \`timeout: ${TIMEOUT}\``,
   callWithStore: '`breaker.call(fn)` with a fleet `store`',
   legacy: '`@CircuitBreaker()` legacy',
   standard: '`@CircuitBreaker()` standard',
-  opossum: 'opossum, defaults',
-  opossumNoTimeout: 'opossum, `timeout: false`',
-  cockatiel: 'cockatiel, `ConsecutiveBreaker`',
+  opossum: `${PEERS.opossum.label}, defaults (\`timeout: ${TIMEOUT}\`)`,
+  opossumNoTimeout: `${PEERS.opossum.label}, \`timeout: false\``,
+  cockatiel: `${PEERS.cockatiel.label}, \`ConsecutiveBreaker\``,
+  cockatielWithTimeout: `${PEERS.cockatiel.label}, breaker + \`timeout(${TIMEOUT}, Aggressive)\``,
 } as const;
 
 function check(condition: boolean, what: string): void {
@@ -81,21 +99,25 @@ function check(condition: boolean, what: string): void {
 function closedSuccess(): Contender[] {
   const plain = new PlainService();
   const breaker = ours(LONG);
+  const timed = oursWithTimeout(LONG);
   const fleetBreaker = oursWithStore(LONG);
   const legacySvc = legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
   const standardSvc = standard.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG });
   const opDefault = opossum(work);
   const opNoTimeout = opossum(work, { timeout: false });
   const cock = cockatiel(LONG);
+  const cockTimed = cockatielWithTimeout(LONG);
   return [
     { name: NAMES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) await plain.ok(); } },
     { name: NAMES.call, loop: async () => { for (let i = 0; i < BATCH; i++) await breaker.call(work); } },
+    { name: NAMES.callWithTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) await timed.call(work); } },
     { name: NAMES.callWithStore, loop: async () => { for (let i = 0; i < BATCH; i++) await fleetBreaker.call(work); } },
     { name: NAMES.legacy, loop: async () => { for (let i = 0; i < BATCH; i++) await legacySvc.ok(); } },
     { name: NAMES.standard, loop: async () => { for (let i = 0; i < BATCH; i++) await standardSvc.ok(); } },
     { name: NAMES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) await opDefault.fire(); } },
     { name: NAMES.opossumNoTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) await opNoTimeout.fire(); } },
     { name: NAMES.cockatiel, loop: async () => { for (let i = 0; i < BATCH; i++) await cock.execute(work); } },
+    { name: NAMES.cockatielWithTimeout, loop: async () => { for (let i = 0; i < BATCH; i++) await cockTimed.execute(work); } },
   ];
 }
 
@@ -231,7 +253,7 @@ async function timeScenario(measure: Measure, contenders: Contender[]): Promise<
   for (let round = 0; round < ROUNDS; round++) {
     if (!SMOKE) progress(`round ${round + 1}/${ROUNDS}`);
     for (const c of rotate(contenders, round)) {
-      const stats = await measure(c.loop, { min_cpu_time: MIN_CPU_NS, min_samples: SMOKE ? 2 : 5, warmup_samples: SMOKE ? 1 : 2 });
+      const stats = await measure(c.loop, SMOKE ? SMOKE_MEASURE : { min_cpu_time: MIN_CPU_NS, min_samples: 5, warmup_samples: 2 });
       samples.get(c.name)!.push(stats.p50 / (c.batch ?? BATCH));
     }
   }
@@ -264,7 +286,7 @@ async function timeBurst(bursts: Burst[]): Promise<Row[]> {
 
 // ---- heap and timers (child processes) ------------------------------------------------------
 
-interface BreakerHeap { lib: string; count: number; bytesPerBreaker: number; timersCreated: number; timersPerCall: number; activeTimers: number }
+interface BreakerHeap { lib: string; count: number; bytesPerBreaker: number; timersCreated: number; timersPerCall: number; timersAlive: number; activeTimers: number }
 interface Growth { contender: string; calls: number; growthBytes: number }
 
 function child<T>(...args: string[]): T {
@@ -305,10 +327,6 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-function target(ok: boolean, text: string): string {
-  return `- ${ok ? 'met' : '**missed**'}: ${text}`;
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const { measure } = await loadMitata();
@@ -331,27 +349,32 @@ async function main(): Promise<void> {
 
   progress('heap and timers (child processes)');
   const heapCount = SMOKE ? 1000 : 10_000;
-  const heaps = ['breaker', 'decorated', 'opossum', 'cockatiel'].map((lib) => child<BreakerHeap>('breakers', lib, String(heapCount)));
+  const heapLibs = ['breaker', 'timeout', 'decorated', 'opossum', 'cockatiel', 'cockatiel-timeout'] as const;
+  const heaps = heapLibs.map((lib) => child<BreakerHeap>('breakers', lib, String(heapCount)));
+  const heapOf = (lib: (typeof heapLibs)[number]): BreakerHeap => heaps[heapLibs.indexOf(lib)]!;
   const growthCalls = SMOKE ? 10_000 : 1_000_000;
-  const growth = ['call', 'legacy', 'standard', 'refusal', 'opossum', 'cockatiel'].map((c) => child<Growth>('growth', c, String(growthCalls)));
+  const growthOf = ['call', 'timeout', 'legacy', 'standard', 'refusal', 'opossum', 'cockatiel'] as const;
+  const growth = growthOf.map((c) => child<Growth>('growth', c, String(growthCalls)));
 
   const v = versions();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const out: string[] = [];
+  const source = process.env.BENCH_NODE_SOURCE ? ` (${process.env.BENCH_NODE_SOURCE})` : '';
+  const peersNote = NODE_MAJOR >= 22 ? '' : ' (the newest that run on this Node: opossum 10 and cockatiel 4 need Node >= 22)';
   out.push(`Command: \`npm run bench\`${SMOKE ? ' (BENCH_SMOKE=1: tiny counts, the times mean nothing)' : ''}`);
   out.push('');
-  out.push(`Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
+  out.push(`Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}${source}`);
   out.push('');
-  out.push(`Compared: circuit-breaker-decorator ${v['circuit-breaker-decorator']} (this repo), opossum ${v.opossum}, cockatiel ${v.cockatiel}; measured with mitata ${v.mitata}, TypeScript ${v.typescript} (ES2022, CommonJS).`);
+  out.push(`Compared: circuit-breaker-decorator ${v['circuit-breaker-decorator']} (this repo), opossum ${v.opossum} and cockatiel ${v.cockatiel}${peersNote}; measured with mitata ${v.mitata}, TypeScript ${v.typescript} (ES2022, CommonJS).`);
   out.push('');
   out.push(`Method: ${ROUNDS} interleaved rounds; each round measures every contender (order rotated per round) with mitata, ${BATCH} awaited calls per sample; the median over rounds is shown. Bursts: ${BURST_ROUNDS} interleaved rounds, one burst per contender per round.`);
   for (const r of results) {
     out.push('', `### ${r.title}`, '', table(r.rows));
   }
   out.push('', '### Memory and timers', '');
-  out.push(`| what | bytes of heap per breaker (${heapCount.toLocaleString('en-US')} breakers) | timers made by creating them | timers made per call | active timers after |`);
-  out.push('|---|---:|---:|---:|---:|');
-  for (const h of heaps) out.push(`| ${h.lib} | ${h.bytesPerBreaker.toFixed(0)} | ${h.timersCreated} | ${h.timersPerCall.toFixed(2)} | ${h.activeTimers} |`);
+  out.push(`| what | bytes of heap per breaker (${heapCount.toLocaleString('en-US')} breakers) | timers made by creating them | timers made per call (1,000 calls) | of those, alive once every call settled (ref'd or not) | ref'd timers after (keep the process alive) |`);
+  out.push('|---|---:|---:|---:|---:|---:|');
+  for (const h of heaps) out.push(`| ${h.lib} | ${h.bytesPerBreaker.toFixed(0)} | ${h.timersCreated} | ${h.timersPerCall.toFixed(3)} | ${h.timersAlive} | ${h.activeTimers} |`);
   out.push('', `| heap growth over ${growthCalls.toLocaleString('en-US')} calls | bytes |`, '|---|---:|');
   for (const g of growth) out.push(`| ${g.contender} | ${g.growthBytes} |`);
 
@@ -359,26 +382,41 @@ async function main(): Promise<void> {
   const bare = med(0, NAMES.bare);
   const worstDecorated = Math.max(med(0, NAMES.legacy), med(0, NAMES.standard));
   const worstRefusal = Math.max(med(2, NAMES.legacy), med(2, NAMES.standard), med(2, NAMES.call));
-  const ourHeap = heaps.find((h) => h.lib.startsWith('breaker'))!;
+  const ourHeap = heapOf('breaker');
+  const targets: { ok: boolean; text: string }[] = [];
+  const target = (ok: boolean, text: string): void => {
+    targets.push({ ok, text });
+  };
   out.push('', '### Targets (ratios within this run)', '');
   // The floor is the noisiest row (its per-round medians wander while the wrappers' stay put):
   // judge against its fastest round too, the stricter test.
   const bareBest = Math.min(...results[0]!.rows.find((r) => r.name === NAMES.bare)!.samples);
-  out.push(target(worstDecorated <= 2 * bareBest, `decorated CLOSED success <= 2x bare await: ${x(worstDecorated / bare)} of the floor's median, ${x(worstDecorated / bareBest)} of its fastest round (${ns(bareBest)} ns)`));
-  out.push(target(med(0, NAMES.cockatiel) >= 1.5 * worstDecorated, `decorated CLOSED success >= 1.5x faster than cockatiel: ${x(med(0, NAMES.cockatiel) / worstDecorated)}`));
-  out.push(target(med(0, NAMES.opossum) >= 8 * worstDecorated, `decorated CLOSED success >= 8x faster than opossum defaults: ${x(med(0, NAMES.opossum) / worstDecorated)}`));
-  out.push(target(med(2, NAMES.opossum) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than opossum defaults: ${x(med(2, NAMES.opossum) / worstRefusal)}`));
-  out.push(target(med(2, NAMES.cockatiel) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than cockatiel: ${x(med(2, NAMES.cockatiel) / worstRefusal)}`));
-  out.push(target(ourHeap.bytesPerBreaker <= 400, `<= 400 bytes per breaker: ${ourHeap.bytesPerBreaker.toFixed(0)}`));
-  const ourGrowth = growth.filter((g) => !g.contender.startsWith('opossum') && !g.contender.startsWith('cockatiel'));
-  out.push(target(ourGrowth.every((g) => g.growthBytes < 64 * 1024), `no heap growth (< 64 KiB over ${growthCalls.toLocaleString('en-US')} calls): ${ourGrowth.map((g) => g.growthBytes).join(', ')} bytes`));
-  const ourTimers = heaps.filter((h) => h.lib.startsWith('breaker') || h.lib.startsWith('@'));
-  out.push(target(ourTimers.every((h) => h.timersCreated === 0 && h.timersPerCall === 0 && h.activeTimers === 0), 'no timers'));
+  target(worstDecorated <= 2 * bareBest, `decorated CLOSED success <= 2x bare await: ${x(worstDecorated / bare)} of the floor's median, ${x(worstDecorated / bareBest)} of its fastest round (${ns(bareBest)} ns)`);
+  target(med(0, NAMES.cockatiel) >= 1.5 * worstDecorated, `decorated CLOSED success >= 1.5x faster than cockatiel: ${x(med(0, NAMES.cockatiel) / worstDecorated)}`);
+  target(med(0, NAMES.opossum) >= 8 * worstDecorated, `decorated CLOSED success >= 8x faster than opossum defaults: ${x(med(0, NAMES.opossum) / worstDecorated)}`);
+  const timed = med(0, NAMES.callWithTimeout);
+  target(timed <= 2 * med(0, NAMES.call), `CLOSED \`breaker.call\` with \`timeout\` <= 2x without: ${x(timed / med(0, NAMES.call))}`);
+  target(med(0, NAMES.opossum) >= 3 * timed, `CLOSED \`breaker.call\` with \`timeout\` >= 3x faster than opossum defaults (a timer per call): ${x(med(0, NAMES.opossum) / timed)}`);
+  target(med(2, NAMES.opossum) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than opossum defaults: ${x(med(2, NAMES.opossum) / worstRefusal)}`);
+  target(med(2, NAMES.cockatiel) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than cockatiel: ${x(med(2, NAMES.cockatiel) / worstRefusal)}`);
+  target(ourHeap.bytesPerBreaker <= 400, `<= 400 bytes per breaker: ${ourHeap.bytesPerBreaker.toFixed(0)}`);
+  const ourGrowth = growth.filter((_, i) => !growthOf[i]!.startsWith('opossum') && !growthOf[i]!.startsWith('cockatiel'));
+  target(ourGrowth.every((g) => g.growthBytes < 64 * 1024), `no heap growth (< 64 KiB over ${growthCalls.toLocaleString('en-US')} calls): ${ourGrowth.map((g) => g.growthBytes).join(', ')} bytes`);
+  const ourTimers = [heapOf('breaker'), heapOf('decorated')];
+  target(ourTimers.every((h) => h.timersCreated === 0 && h.timersPerCall === 0 && h.timersAlive === 0 && h.activeTimers === 0), 'no timers without a `timeout`');
+  const t = heapOf('timeout');
+  target(t.timersCreated === 0 && t.timersPerCall <= 0.001 && t.activeTimers === 0, `with a \`timeout\`: no timer made by creating breakers, at most one per breaker for 1,000 calls (${t.timersPerCall * 1000}), none ref'd once every call settled (${t.activeTimers}; ${t.timersAlive} unref'd, gone by the last deadline)`);
+  for (const r of targets) out.push(`- ${r.ok ? 'met' : '**missed**'}: ${r.text}`);
   out.push('', `(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
   const markdown = out.join('\n') + '\n';
   process.stdout.write(markdown);
   if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, markdown);
+  if (process.env.BENCH_JSON) {
+    const medians = results.map((r) => ({ title: r.title, rows: Object.fromEntries(r.rows.map((row) => [row.name, median(row.samples)])) }));
+    const json = { node: process.version, peers: { opossum: PEERS.opossum.version, cockatiel: PEERS.cockatiel.version }, names: NAMES, medians, bareBest, heaps: Object.fromEntries(heapLibs.map((lib) => [lib, heapOf(lib)])), targets, smoke: SMOKE };
+    writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2) + '\n');
+  }
 }
 
 main().catch((error: unknown) => {

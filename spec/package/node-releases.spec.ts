@@ -1,4 +1,5 @@
-// The packed package under each supported Node release (20, 22, 24): the tarball
+// The packed package under each Node release services run (20, end of life since April 2026 and
+// kept while it passes; 22; 24, in maintenance; 26, the active LTS since October 2026): the tarball
 // installed into a temporary app (spec/package/support.ts, shared with pack.spec.ts),
 // then a small suite of plain .cjs and .mjs files, no TypeScript at run time:
 // require() or import every entry point, and drive a breaker through its states under
@@ -6,15 +7,18 @@
 // beforehand with this repo's TypeScript 5.9 in each decorator mode.
 //
 // A release other than the running Node's comes from the npm registry's `node` package,
-// installed once into node_modules/.cache/node-releases/<major> and reused. When it cannot
-// be installed, the release is skipped with one line, or, under CI=true, the run fails.
+// installed once into node_modules/.cache/node-releases/<major> and reused (`npm run bench` uses the
+// same cache: bench/node-releases.js). The installs run in parallel, beside packing and compiling.
+// When one cannot be installed, the release is skipped with one line, or, under CI=true, the run fails.
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cached, packedApp, root, run, type Run } from './support';
 
-const RELEASES = [20, 22, 24] as const;
+const RELEASES = [20, 22, 24, 26] as const;
 type Release = (typeof RELEASES)[number];
+/** Releases past their end of life: still checked while they pass, and titled so. */
+const END_OF_LIFE: Partial<Record<Release, string>> = { 20: 'April 2026' };
 const MODES = ['legacy', 'standard'] as const;
 const tsc5 = require.resolve('typescript/bin/tsc', { paths: [root] });
 
@@ -171,7 +175,7 @@ function lines(result: Run): string[] {
   return result.output.trim().split('\n');
 }
 
-describe('Node releases: the packed package under Node 20, 22 and 24', function () {
+describe('Node releases: the packed package under Node 20 (end of life), 22, 24 and 26', function () {
   this.timeout(300_000);
   const ci = process.env['CI'] === 'true';
   let dir: string;
@@ -210,7 +214,8 @@ describe('Node releases: the packed package under Node 20, 22 and 24', function 
   });
 
   for (const major of RELEASES) {
-    describe(`Node ${major}`, function () {
+    const eol = END_OF_LIFE[major];
+    describe(`Node ${major}${eol === undefined ? '' : ` (end of life since ${eol})`}`, function () {
       let node: string;
 
       before(async function () {
