@@ -421,6 +421,20 @@ const standardModeOnlyRules = [
     },
   },
   {
+    // The wrappers that bind a method on its first call (src/decorator/guard.ts: checkedBindingOnCall,
+    // keyedCheckedBindingOnCall): a function declaration with a required `bindOnCall` parameter. guard() picks
+    // them only when it is given `bindOnCall`, which only standard.ts passes (legacy.ts calls guard() with four
+    // arguments): with legacy decorators they never run.
+    name: 'bind-on-call',
+    reason: 'standard decorators only: only standard.ts passes bindOnCall, so only standard decorators use these wrappers',
+    matches(path, file) {
+      if (!file.endsWith('src/decorator/guard.ts')) return false;
+      const node = path.node;
+      if (node.type !== 'FunctionDeclaration') return false;
+      return node.params.some((param) => param.type === 'Identifier' && param.name === 'bindOnCall' && !param.optional && /** @type {any} */ (param).typeAnnotation?.typeAnnotation?.type === 'TSFunctionType');
+    },
+  },
+  {
     // `if (owner !== undefined) method.bind(owner);` in lookup() (src/decorator/registry.ts): binds a method found
     // by getCircuitBreaker() before its class is known, which only standard decorators leave unbound; with legacy
     // decorators it is bound at decoration and bind() is idempotent.
