@@ -398,6 +398,24 @@ const equivalentRules = [
       return epochUses.get(/** @type {any} */ (target).property.name) === true;
     },
   },
+  {
+    // `if (!breaker.enterClosed()) return breaker.execute(original, this, arguments);` (src/decorator/guard.ts,
+    // each wrapper): the decorated CLOSED fast path. The test as `true` sends every call through execute(), the
+    // general path, which does the same for a CLOSED call, only slower (bench/ measures it). Also in the
+    // subtree, not equivalent: `false` and the `!` dropped, which run a call the breaker refuses: killed by
+    // spec/breaker/state-table.spec.ts and spec/decorator/.
+    name: 'closed-fast-path',
+    reason: 'equivalent: execute() does for a CLOSED call what the fast path does, only slower',
+    matches(path) {
+      const node = path.node;
+      if (node.type !== 'UnaryExpression' || node.operator !== '!' || !isTestOfIfWithoutElse(path)) return false;
+      const call = node.argument;
+      if (call.type !== 'CallExpression' || call.arguments.length !== 0 || !isMember(call.callee, 'enterClosed')) return false;
+      const body = only(/** @type {import('@babel/core').types.IfStatement} */ (path.parent).consequent);
+      if (body?.type !== 'ReturnStatement' || body.argument?.type !== 'CallExpression' || !isMember(body.argument.callee, 'execute')) return false;
+      return text(/** @type {any} */ (call.callee).object, path) === text(/** @type {any} */ (body.argument.callee).object, path);
+    },
+  },
 ];
 
 /** @type {Rule[]} */
@@ -432,6 +450,33 @@ const standardModeOnlyRules = [
       const node = path.node;
       if (node.type !== 'FunctionDeclaration') return false;
       return node.params.some((param) => param.type === 'Identifier' && param.name === 'bindOnCall' && !param.optional && /** @type {any} */ (param).typeAnnotation?.typeAnnotation?.type === 'TSFunctionType');
+    },
+  },
+  {
+    // Where guard() and a scope choose by `bindOnCall` (src/decorator/guard.ts): `bindOnCall === undefined` (which
+    // wrapper) and `this.bindOnCall !== undefined` (bind on an instance's first call). Only standard.ts passes
+    // bindOnCall, and with legacy decorators every method is bound at decoration, so in the legacy run both
+    // choices come out the same whichever way they go; the standard run tells them apart.
+    name: 'bind-on-call-choice',
+    reason: 'standard decorators only: bindOnCall is given only by standard.ts; with legacy decorators the method is already bound',
+    matches(path, file) {
+      if (!file.endsWith('src/decorator/guard.ts')) return false;
+      const node = path.node;
+      // `if (!this.bound && this.bindOnCall !== undefined) this.bindOnCall(instance);`: the whole test.
+      if (node.type === 'LogicalExpression' && node.operator === '&&' && isTestOfIfWithoutElse(path)) {
+        const { left, right } = node;
+        return (
+          left.type === 'UnaryExpression' &&
+          isMember(left.argument, 'bound') &&
+          right.type === 'BinaryExpression' &&
+          right.operator === '!==' &&
+          isMember(right.left, 'bindOnCall') &&
+          isIdentifier(right.right, 'undefined')
+        );
+      }
+      if (node.type !== 'BinaryExpression' || !isIdentifier(node.right, 'undefined')) return false;
+      if (node.operator === '===' && isIdentifier(node.left, 'bindOnCall')) return isTestOfIfWithoutElse(path) || path.parent.type === 'IfStatement';
+      return false;
     },
   },
   {
