@@ -362,6 +362,7 @@ export class CircuitBreaker<F = never> {
     return this.seldom?.isolation;
   }
 
+  /** @internal */
   set isolation(group: IsolationGroup | undefined) {
     if (group !== undefined || this.seldom !== undefined) this.extras().isolation = group;
   }
