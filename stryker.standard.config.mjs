@@ -12,7 +12,7 @@ export default {
   ...base,
   // standard.ts, and in guard.ts and registry.ts only the code that only standard decorators run (the legacy
   // run ignores it as `standard-mode-only`; here `legacy-run-code` ignores the rest of those two files).
-  mutate: ['src/decorator/standard.ts', 'src/decorator/guard.ts', 'src/decorator/registry.ts'],
+  mutate: ['src/decorator/standard.ts', 'src/decorator/guard.ts', 'src/decorator/keyed-guard.ts', 'src/decorator/scope-parts.ts', 'src/decorator/registry.ts'],
   ignorers: process.env.STRYKER_IGNORERS === 'none' ? [] : ['equivalent', 'legacy-run-code'],
   htmlReporter: { fileName: 'reports/mutation-standard/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-standard/mutation.json' },

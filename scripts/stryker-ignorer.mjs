@@ -22,6 +22,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin';
 
+/** The decorator's wrappers and scopes: guard.ts, with the keyed ones (keyed-guard.ts) and their shared parts (scope-parts.ts). */
+const isGuardFile = (file) => /src\/decorator\/(guard|keyed-guard|scope-parts)\.ts$/.test(file);
+
 /** @typedef {import('@babel/core').NodePath} NodePath */
 /** @typedef {import('@babel/core').types.Node} Node */
 
@@ -370,7 +373,7 @@ const equivalentRules = [
     name: 'static-provisional-name',
     reason: 'equivalent: a static method is bound while its class is defined, before anything reads its provisional name',
     matches(path, file) {
-      if (!file.endsWith('src/decorator/guard.ts') || path.node.type !== 'StringLiteral' || path.node.value !== '.') return false;
+      if (!isGuardFile(file) || path.node.type !== 'StringLiteral' || path.node.value !== '.') return false;
       const parent = path.parent;
       return (
         parent.type === 'ConditionalExpression' &&
@@ -429,7 +432,7 @@ const standardModeOnlyRules = [
     name: 'provisional-name',
     reason: 'standard decorators only: with legacy decorators bind() names the breaker and joins its fleet at decoration',
     matches(path, file) {
-      if (!file.endsWith('src/decorator/guard.ts')) return false;
+      if (!isGuardFile(file)) return false;
       const node = path.node;
       if (node.type === 'FunctionDeclaration') return node.id?.name === 'provisionalName';
       if (node.type === 'IfStatement' && node.test.type === 'UnaryExpression' && isIdentifier(node.test.argument, 'named')) {
@@ -446,7 +449,7 @@ const standardModeOnlyRules = [
     name: 'bind-on-call',
     reason: 'standard decorators only: only standard.ts passes bindOnCall, so only standard decorators use these wrappers',
     matches(path, file) {
-      if (!file.endsWith('src/decorator/guard.ts')) return false;
+      if (!isGuardFile(file)) return false;
       const node = path.node;
       if (node.type !== 'FunctionDeclaration') return false;
       return node.params.some((param) => param.type === 'Identifier' && param.name === 'bindOnCall' && !param.optional && /** @type {any} */ (param).typeAnnotation?.typeAnnotation?.type === 'TSFunctionType');
@@ -460,7 +463,7 @@ const standardModeOnlyRules = [
     name: 'bind-on-call-choice',
     reason: 'standard decorators only: bindOnCall is given only by standard.ts; with legacy decorators the method is already bound',
     matches(path, file) {
-      if (!file.endsWith('src/decorator/guard.ts')) return false;
+      if (!isGuardFile(file)) return false;
       const node = path.node;
       // `if (!this.bound && this.bindOnCall !== undefined) this.bindOnCall(instance);`: the whole test.
       if (node.type === 'LogicalExpression' && node.operator === '&&' && isTestOfIfWithoutElse(path)) {
@@ -559,7 +562,7 @@ function legacyRunCode() {
 }
 
 /** The files of the standard-mode-only rules (mutated by both runs, each its own part). */
-export const standardModeOnlyFiles = ['src/decorator/guard.ts', 'src/decorator/registry.ts'];
+export const standardModeOnlyFiles = ['src/decorator/guard.ts', 'src/decorator/keyed-guard.ts', 'src/decorator/scope-parts.ts', 'src/decorator/registry.ts'];
 
 export const rules = { equivalent: equivalentRules, standardModeOnly: standardModeOnlyRules };
 
