@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, InMemoryCircuitStore, type CircuitStore, type StateChangeEvent } from '../../src';
+import { storeWith } from '../support/stores';
 
 const WAIT = 1_000;
 /** The real one: sinon's fake clock replaces the global while a spec runs. */
@@ -33,21 +34,7 @@ describe('fleet link: what a breaker asks of its store', () => {
     return changes;
   };
   /** The store without its optional trip() and addToWindow() (a third-party store). */
-  const basic = (of: CircuitStore): CircuitStore => ({
-    join: (name, onFleet) => {
-      const membership = of.join(name, onFleet);
-      return {
-        get available() {
-          return membership.available;
-        },
-        open: (wait, by) => membership.open(wait, by),
-        acquireProbe: (lease) => membership.acquireProbe(lease),
-        close: (by) => membership.close(by),
-        isolate: () => membership.isolate(),
-        leave: () => membership.leave(),
-      };
-    },
-  });
+  const basic = (of: CircuitStore): CircuitStore => storeWith(of, () => ({ trip: undefined, addToWindow: undefined }));
 
   describe('a store that is away is not asked', () => {
     it('a trip, with or without a quorum, sends nothing', async () => {

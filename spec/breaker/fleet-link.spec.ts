@@ -19,6 +19,7 @@ import {
   type StateChangeEvent,
 } from '../../src';
 import { deferred } from '../support/helpers';
+import { storeWith } from '../support/stores';
 
 const WAIT = 1_000;
 const NAME = 'payments-api';
@@ -29,21 +30,7 @@ function overridingAcquireProbe(
   store: CircuitStore,
   acquireProbe: (membership: CircuitStoreMembership, lease: number) => Promise<ProbeLease>,
 ): CircuitStore {
-  return {
-    join: (name, onFleet) => {
-      const membership = store.join(name, onFleet);
-      return {
-        get available() {
-          return membership.available;
-        },
-        open: (wait, by) => membership.open(wait, by),
-        acquireProbe: (lease) => acquireProbe(membership, lease),
-        close: (by) => membership.close(by),
-        isolate: () => membership.isolate(),
-        leave: () => membership.leave(),
-      };
-    },
-  };
+  return storeWith(store, (membership) => ({ acquireProbe: (lease) => acquireProbe(membership, lease) }));
 }
 
 describe('fleet link: a breaker and its store', () => {
@@ -591,21 +578,12 @@ describe('fleet link: a breaker and its store', () => {
   describe('what the breaker tells the store (tellOpened, tellClosed, tellIsolated)', () => {
     /** A store that records what its members tell it (a custom CircuitStore sees the same calls). */
     function recording(told: string[]): CircuitStore {
-      return {
-        join: (name, onFleet) => {
-          const membership = store.join(name, onFleet);
-          return {
-            get available() {
-              return membership.available;
-            },
-            open: (wait, by) => (told.push(`open ${wait} ${by}`), membership.open(wait, by)),
-            acquireProbe: (lease) => (told.push(`acquireProbe ${lease}`), membership.acquireProbe(lease)),
-            close: (by) => (told.push(`close ${by}`), membership.close(by)),
-            isolate: () => (told.push('isolate'), membership.isolate()),
-            leave: () => membership.leave(),
-          };
-        },
-      };
+      return storeWith(store, (membership) => ({
+        open: (wait, by) => (told.push(`open ${wait} ${by}`), membership.open(wait, by)),
+        acquireProbe: (lease) => (told.push(`acquireProbe ${lease}`), membership.acquireProbe(lease)),
+        close: (by) => (told.push(`close ${by}`), membership.close(by)),
+        isolate: () => (told.push('isolate'), membership.isolate()),
+      }));
     }
 
     it('says who: a trip, a failed or successful probe, an operator', async () => {

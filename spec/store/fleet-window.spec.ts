@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, InMemoryCircuitStore, isCircuitBreakerOpenException, type CircuitStore, type OpenEvent, type StateChangeEvent } from '../../src';
+import { storeWith } from '../support/stores';
 
 const WAIT = 1_000;
 const NAME = 'inventory-api';
@@ -25,26 +26,13 @@ describe('fleet: the fleet window and quorum', () => {
 
   const settle = () => clock.tickAsync(0);
   /** The store, counting each member's window commands. */
-  const counting = (index: number): CircuitStore => ({
-    join: (name, onFleet) => {
-      const membership = store.join(name, onFleet);
-      return {
-        get available() {
-          return membership.available;
-        },
-        open: (wait, by) => membership.open(wait, by),
-        acquireProbe: (lease) => membership.acquireProbe(lease),
-        close: (by) => membership.close(by),
-        isolate: () => membership.isolate(),
-        leave: () => membership.leave(),
-        trip: (wait, by, quorum, within) => membership.trip!(wait, by, quorum, within),
-        addToWindow: (counts, window) => {
-          sent[index] = (sent[index] ?? 0) + 1;
-          return membership.addToWindow!(counts, window);
-        },
-      };
-    },
-  });
+  const counting = (index: number): CircuitStore =>
+    storeWith(store, (membership) => ({
+      addToWindow: (counts, window) => {
+        sent[index] = (sent[index] ?? 0) + 1;
+        return membership.addToWindow!(counts, window);
+      },
+    }));
   const windowed = (index: number) =>
     new CircuitBreaker({
       name: NAME,
