@@ -61,6 +61,43 @@ export function oursWithStore(resetTimeout: number): CircuitBreaker {
   return new CircuitBreaker({ failureThreshold: THRESHOLD, resetTimeout, name: 'bench-fleet', store: new InMemoryCircuitStore() });
 }
 
+// ---- the trip rules (issue 15): each rule beside the consecutive one, and the peers' rate breakers ----
+
+/** The rate threshold of every rate contender: above a one-in-three failure rate, so none ever trips. */
+export const RATE_THRESHOLD = 0.5;
+/** Outcomes a rate window must hold before it can trip (ours' `minimumCalls`, cockatiel's `minimumNumberOfCalls`). */
+export const MINIMUM_CALLS = 20;
+export const COUNT_WINDOW = { calls: 100 } as const;
+export const TIME_WINDOW = { duration: 10_000, buckets: 10 } as const;
+export const SLOW_CALL = { duration: 2_000, threshold: 0.8 } as const;
+
+/** Ours with a count window: the last 100 counted outcomes. */
+export function oursCountWindow(resetTimeout: number): CircuitBreaker {
+  return new CircuitBreaker({ failureRate: { threshold: RATE_THRESHOLD, minimumCalls: MINIMUM_CALLS, window: COUNT_WINDOW }, resetTimeout });
+}
+
+/** Ours with a time window: the outcomes of the last 10 s in 10 buckets (one clock read per outcome). */
+export function oursTimeWindow(resetTimeout: number, clock?: () => number, minimumCalls = MINIMUM_CALLS): CircuitBreaker {
+  return new CircuitBreaker({ failureRate: { threshold: RATE_THRESHOLD, minimumCalls, window: TIME_WINDOW }, resetTimeout, ...(clock === undefined ? {} : { clock }) });
+}
+
+/** Ours with a time window and slow calls (the clock read when a call starts too). */
+export function oursSlowCalls(resetTimeout: number): CircuitBreaker {
+  return new CircuitBreaker({ failureRate: { threshold: RATE_THRESHOLD, minimumCalls: MINIMUM_CALLS, window: TIME_WINDOW }, slowCall: SLOW_CALL, resetTimeout });
+}
+
+/** cockatiel's CountBreaker: a failure rate over the last `size` calls (cockatiel >= 3.1). */
+export function cockatielCount(resetTimeout: number): Cockatiel.CircuitBreakerPolicy {
+  const breaker = new cockatielLib.CountBreaker({ threshold: RATE_THRESHOLD, size: COUNT_WINDOW.calls, minimumNumberOfCalls: MINIMUM_CALLS });
+  return cockatielLib.circuitBreaker(cockatielLib.handleAll, { halfOpenAfter: resetTimeout, breaker });
+}
+
+/** cockatiel's SamplingBreaker: a failure rate over the last `duration` ms (its default minimumRps). */
+export function cockatielSampling(resetTimeout: number): Cockatiel.CircuitBreakerPolicy {
+  const breaker = new cockatielLib.SamplingBreaker({ threshold: RATE_THRESHOLD, duration: TIME_WINDOW.duration });
+  return cockatielLib.circuitBreaker(cockatielLib.handleAll, { halfOpenAfter: resetTimeout, breaker });
+}
+
 export type Opossum<A extends unknown[], R> = OpossumBreaker<A, R>;
 
 /** opossum with its defaults: a 10 s timeout (a timer per call), 50% error rate over a 10 s rolling window. */

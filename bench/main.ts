@@ -20,18 +20,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   BrokenCircuitError,
+  COUNT_WINDOW,
+  CircuitBreaker,
   CircuitState,
+  MINIMUM_CALLS,
   NODE_MAJOR,
   PEERS,
+  RATE_THRESHOLD,
+  SLOW_CALL,
   THRESHOLD,
+  TIME_WINDOW,
   TIMEOUT,
   cockatiel,
+  cockatielCount,
+  cockatielSampling,
   cockatielWithTimeout,
   getCircuitBreaker,
   isCircuitBreakerOpenException,
   legacy,
   opossum,
   ours,
+  oursCountWindow,
+  oursSlowCalls,
+  oursTimeWindow,
   oursWithStore,
   oursWithTimeout,
   standard,
@@ -228,6 +239,105 @@ function probeBurst(): Burst[] {
   ];
 }
 
+// ---- scenarios 5-6: the trip rules (issue 15 item 4), each beside the consecutive rule ---------------
+
+const RULES = {
+  bare: NAMES.bare,
+  consecutive: `consecutive (\`failureThreshold: ${THRESHOLD}\`)`,
+  count: `count window (\`{ calls: ${COUNT_WINDOW.calls} }\`)`,
+  time: `time window (\`{ duration: ${TIME_WINDOW.duration}, buckets: ${TIME_WINDOW.buckets} }\`)`,
+  slow: `time window + \`slowCall: { duration: ${SLOW_CALL.duration}, threshold: ${SLOW_CALL.threshold} }\``,
+  opossum: `${PEERS.opossum.label}, defaults (rolling 10 s in 10 buckets, 50%)`,
+  cockatielConsecutive: `${PEERS.cockatiel.label}, \`ConsecutiveBreaker(${THRESHOLD})\``,
+  cockatielCount: `${PEERS.cockatiel.label}, \`CountBreaker({ threshold: ${RATE_THRESHOLD}, size: ${COUNT_WINDOW.calls}, minimumNumberOfCalls: ${MINIMUM_CALLS} })\``,
+  cockatielSampling: `${PEERS.cockatiel.label}, \`SamplingBreaker({ threshold: ${RATE_THRESHOLD}, duration: ${TIME_WINDOW.duration} })\``,
+} as const;
+
+/** One breaker per rule (rate rules: threshold 0.5, minimumCalls 20), `fn` called with `fail`. */
+function ruleContenders(failing: boolean): { contenders: Contender[]; verify: () => void } {
+  const plain = new PlainService();
+  const ourRules = {
+    [RULES.consecutive]: ours(LONG),
+    [RULES.count]: oursCountWindow(LONG),
+    [RULES.time]: oursTimeWindow(LONG),
+    [RULES.slow]: oursSlowCalls(LONG),
+  };
+  const op = opossum(flaky);
+  const cockatiels = {
+    [RULES.cockatielConsecutive]: cockatiel(LONG),
+    [RULES.cockatielCount]: cockatielCount(LONG),
+    [RULES.cockatielSampling]: cockatielSampling(LONG),
+  };
+  // Never three failures in a row, one in three overall: below every threshold.
+  const fail = (i: number): boolean => failing && i % 3 === 2;
+  const contenders: Contender[] = [
+    { name: RULES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await plain.flaky(fail(i)); } catch {} } } },
+    ...Object.entries(ourRules).map(([name, b]): Contender => ({
+      name,
+      loop: async () => { for (let i = 0; i < BATCH; i++) { try { await b.call(flaky, fail(i)); } catch {} } },
+    })),
+    failing
+      ? { name: RULES.opossum, batch: SLOW_BATCH, loop: async () => { for (let i = 0; i < SLOW_BATCH; i++) { try { await op.fire(fail(i)); } catch {} } } }
+      : { name: RULES.opossum, loop: async () => { for (let i = 0; i < BATCH; i++) await op.fire(false); } },
+    ...Object.entries(cockatiels).map(([name, c]): Contender => ({
+      name,
+      loop: async () => { for (let i = 0; i < BATCH; i++) { try { await c.execute(() => flaky(fail(i))); } catch {} } },
+    })),
+  ];
+  const verify = (): void => {
+    for (const [name, b] of Object.entries(ourRules)) {
+      check(b.state === 'CLOSED', `${name} stayed CLOSED`);
+      if (name !== RULES.consecutive) check(b.stats().window !== null && (!failing || b.stats().window!.failures > 0), `${name} counted its window`);
+    }
+    check(op.closed, 'opossum stayed closed');
+    for (const [name, c] of Object.entries(cockatiels)) check(c.state === CircuitState.Closed, `${name} stayed closed`);
+  };
+  return { contenders, verify };
+}
+
+/** Outcomes a time window holds in the "much traffic" row (fewer in a smoke run, to stay fast). */
+const MANY = SMOKE ? 100_000 : 1_000_000;
+const FEW = 1_000;
+
+/**
+ * A failure's cost whatever the traffic: every call fails (minimumCalls out of reach, so nothing trips),
+ * in a time window holding about 1,000 outcomes and one holding about MANY. Each breaker's clock
+ * advances by duration / volume at each read, so its window keeps that volume as calls go on (100 and
+ * 100,000 calls a second); it is filled with that many successful calls first.
+ */
+async function failureCost(): Promise<{ contenders: Contender[]; verify: () => void; held: () => Record<string, number> }> {
+  const plain = new PlainService();
+  const stepping = (volume: number): (() => number) => {
+    let t = 1_000_000;
+    const step = TIME_WINDOW.duration / volume;
+    return () => (t += step);
+  };
+  const never = 2 ** 31;
+  const consecutive = new CircuitBreaker({ failureThreshold: never, resetTimeout: LONG });
+  const few = oursTimeWindow(LONG, stepping(FEW), never);
+  const many = oursTimeWindow(LONG, stepping(MANY), never);
+  for (let i = 0; i < FEW; i++) await few.call(work);
+  for (let i = 0; i < MANY; i++) await many.call(work);
+  const names = {
+    consecutive: `consecutive (\`failureThreshold: 2 ** 31\`)`,
+    few: `time window, after ${FEW.toLocaleString('en-US')} calls (holds ~${FEW.toLocaleString('en-US')} outcomes)`,
+    many: `time window, after ${MANY.toLocaleString('en-US')} calls (holds ~${MANY.toLocaleString('en-US')} outcomes)`,
+  };
+  const contenders: Contender[] = [
+    { name: NAMES.bare, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await plain.fails(); } catch {} } } },
+    { name: names.consecutive, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await consecutive.call(fails); } catch {} } } },
+    { name: names.few, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await few.call(fails); } catch {} } } },
+    { name: names.many, loop: async () => { for (let i = 0; i < BATCH; i++) { try { await many.call(fails); } catch {} } } },
+  ];
+  const verify = (): void => {
+    for (const b of [consecutive, few, many]) check(b.state === 'CLOSED', 'failure-cost breakers stayed CLOSED');
+    const held = many.stats().window!.calls;
+    check(held >= MANY * 0.8 && held <= MANY * 1.2, `the busy window holds ~${MANY} outcomes (${held})`);
+  };
+  const held = () => ({ [names.few]: few.stats().window!.calls, [names.many]: many.stats().window!.calls });
+  return { contenders, verify, held };
+}
+
 // ---- harness -------------------------------------------------------------------------------
 
 type Measure = (fn: () => Promise<void>, opts: Record<string, unknown>) => Promise<{ p50: number }>;
@@ -327,10 +437,28 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** A trip-rule table: each row's ratio to our consecutive rule (`base`) of the same run, and to the floor. */
+function ruleTable(rows: Row[], base: string, notes: Record<string, string> = {}): string {
+  const m = new Map(rows.map((r) => [r.name, median(r.samples)]));
+  const consecutive = m.get(base)!;
+  const bare = m.get(NAMES.bare)!;
+  const noted = Object.keys(notes).length > 0;
+  const lines = [
+    `| contender | median ns/call | IQR over rounds | ÷ ${base === RULES.consecutive ? 'consecutive rule' : 'consecutive'} (ours) | ÷ bare await |${noted ? ' note |' : ''}`,
+    `|---|---:|---:|---:|---:|${noted ? '---|' : ''}`,
+  ];
+  for (const r of rows) {
+    const v = m.get(r.name)!;
+    const iqr = `${ns(quantile(r.samples, 0.25))}–${ns(quantile(r.samples, 0.75))}`;
+    lines.push(`| ${r.name} | ${ns(v)} | ${iqr} | ${x(v / consecutive)} | ${x(v / bare)} |${noted ? ` ${notes[r.name] ?? ''} |` : ''}`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const { measure } = await loadMitata();
-  const results: { title: string; rows: Row[] }[] = [];
+  const results: { title: string; rows: Row[]; render?: (rows: Row[]) => string }[] = [];
 
   progress('CLOSED, succeeding');
   const s1 = closedSuccess();
@@ -346,6 +474,23 @@ async function main(): Promise<void> {
   progress('probe burst');
   const burstRows = await timeBurst(probeBurst());
   results.push({ title: `${BURST.toLocaleString('en-US')} concurrent calls arrive when the probe is due (ns per call, whole burst settled)`, rows: burstRows });
+
+  progress('trip rules, CLOSED, succeeding');
+  const r1 = ruleContenders(false);
+  results.push({ title: 'Trip rules: CLOSED, every call succeeds', rows: await timeScenario(measure, r1.contenders), render: (rows) => ruleTable(rows, RULES.consecutive) });
+  r1.verify();
+  progress('trip rules, CLOSED, one call in three fails');
+  const r2 = ruleContenders(true);
+  results.push({ title: 'Trip rules: CLOSED, one call in three fails (rate rules: threshold 0.5, minimumCalls 20; never tripped)', rows: await timeScenario(measure, r2.contenders), render: (rows) => ruleTable(rows, RULES.consecutive) });
+  r2.verify();
+  progress('trip rules, a failure after little and much traffic');
+  const r3 = await failureCost();
+  const r3rows = await timeScenario(measure, r3.contenders);
+  r3.verify();
+  const held = r3.held();
+  const heldNotes = Object.fromEntries(Object.entries(held).map(([name, n]) => [name, `held ${n.toLocaleString('en-US')} outcomes at the end`]));
+  const failureBase = r3rows[1]!.name;
+  results.push({ title: 'Trip rules: a failure costs the same whatever the traffic (every call fails; nothing trips)', rows: r3rows, render: (rows) => ruleTable(rows, failureBase, heldNotes) });
 
   progress('heap and timers (child processes)');
   const heapCount = SMOKE ? 1000 : 10_000;
@@ -369,7 +514,7 @@ async function main(): Promise<void> {
   out.push('');
   out.push(`Method: ${ROUNDS} interleaved rounds; each round measures every contender (order rotated per round) with mitata, ${BATCH} awaited calls per sample; the median over rounds is shown. Bursts: ${BURST_ROUNDS} interleaved rounds, one burst per contender per round.`);
   for (const r of results) {
-    out.push('', `### ${r.title}`, '', table(r.rows));
+    out.push('', `### ${r.title}`, '', (r.render ?? table)(r.rows));
   }
   out.push('', '### Memory and timers', '');
   out.push(`| what | bytes of heap per breaker (${heapCount.toLocaleString('en-US')} breakers) | timers made by creating them | timers made per call (1,000 calls) | of those, alive once every call settled (ref'd or not) | ref'd timers after (keep the process alive) |`);
@@ -406,6 +551,13 @@ async function main(): Promise<void> {
   target(ourTimers.every((h) => h.timersCreated === 0 && h.timersPerCall === 0 && h.timersAlive === 0 && h.activeTimers === 0), 'no timers without a `timeout`');
   const t = heapOf('timeout');
   target(t.timersCreated === 0 && t.timersPerCall <= 0.001 && t.activeTimers === 0, `with a \`timeout\`: no timer made by creating breakers, at most one per breaker for 1,000 calls (${t.timersPerCall * 1000}), none ref'd once every call settled (${t.activeTimers}; ${t.timersAlive} unref'd, gone by the last deadline)`);
+  // The trip rules (issue 15): a CLOSED success under each rule beside the consecutive rule of the same run.
+  const consecutiveOk = med(4, RULES.consecutive);
+  target(med(4, RULES.count) <= 1.1 * consecutiveOk, `count window CLOSED success <= 1.10x the consecutive rule: ${x(med(4, RULES.count) / consecutiveOk)}`);
+  target(med(4, RULES.time) <= 1.3 * consecutiveOk, `time window CLOSED success <= 1.30x the consecutive rule: ${x(med(4, RULES.time) / consecutiveOk)}`);
+  const [, , fewRow, manyRow] = results[6]!.rows;
+  const costRatio = median(manyRow!.samples) / median(fewRow!.samples);
+  target(costRatio <= 1.1, `a failure in a time window after ${MANY.toLocaleString('en-US')} calls costs what one after ${FEW.toLocaleString('en-US')} does (O(1), <= 1.10x): ${x(costRatio)}`);
   for (const r of targets) out.push(`- ${r.ok ? 'met' : '**missed**'}: ${r.text}`);
   out.push('', `(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
@@ -414,7 +566,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, markdown);
   if (process.env.BENCH_JSON) {
     const medians = results.map((r) => ({ title: r.title, rows: Object.fromEntries(r.rows.map((row) => [row.name, median(row.samples)])) }));
-    const json = { node: process.version, peers: { opossum: PEERS.opossum.version, cockatiel: PEERS.cockatiel.version }, names: NAMES, medians, bareBest, heaps: Object.fromEntries(heapLibs.map((lib) => [lib, heapOf(lib)])), targets, smoke: SMOKE };
+    const json = { node: process.version, peers: { opossum: PEERS.opossum.version, cockatiel: PEERS.cockatiel.version }, names: NAMES, rules: RULES, medians, bareBest, heaps: Object.fromEntries(heapLibs.map((lib) => [lib, heapOf(lib)])), targets, smoke: SMOKE };
     writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2) + '\n');
   }
 }

@@ -95,6 +95,10 @@ function summary(runs) {
     const refused = Math.max(refusal[n.call], refusal[n.legacy], refusal[n.standard]);
     const timed = closed[n.callWithTimeout];
     const missed = json.targets.filter((t) => !t.ok).length;
+    const rules = json.rules;
+    const failureCost = Object.values(json.medians[6].rows);
+    const okRows = json.medians[4].rows;
+    const flakyRows = json.medians[5].rows;
     return {
       head: `Node ${major} (${json.node})${major === 20 ? ', end of life' : ''}`,
       cells: [
@@ -114,6 +118,16 @@ function summary(runs) {
         x(refusal[n.cockatiel] / refused),
         json.heaps.breaker.bytesPerBreaker.toFixed(0),
         `${json.heaps.timeout.timersPerCall * 1000} / ${json.heaps.timeout.activeTimers}`,
+        ns(okRows[rules.consecutive]),
+        x(okRows[rules.count] / okRows[rules.consecutive]),
+        x(okRows[rules.time] / okRows[rules.consecutive]),
+        x(okRows[rules.slow] / okRows[rules.consecutive]),
+        x(flakyRows[rules.count] / flakyRows[rules.consecutive]),
+        x(flakyRows[rules.time] / flakyRows[rules.consecutive]),
+        x(okRows[rules.cockatielCount] / okRows[rules.count]),
+        x(okRows[rules.cockatielSampling] / okRows[rules.time]),
+        x(okRows[rules.opossum] / okRows[rules.time]),
+        x(failureCost[3] / failureCost[2]),
         missed === 0 ? `all ${json.targets.length}` : `${json.targets.length - missed} of ${json.targets.length}`,
       ],
     };
@@ -135,6 +149,16 @@ function summary(runs) {
     '… cockatiel ÷ ours',
     'bytes of heap per breaker',
     'with `timeout`: timers made for 1,000 calls / ref\'d once settled',
+    'trip rules: consecutive rule, CLOSED success, ns/call',
+    '… count window ÷ consecutive (target <= 1.10x)',
+    '… time window ÷ consecutive (target <= 1.30x)',
+    '… time window + `slowCall` ÷ consecutive',
+    '… one call in three fails: count window ÷ consecutive',
+    '… one call in three fails: time window ÷ consecutive',
+    '… cockatiel `CountBreaker` ÷ our count window',
+    '… cockatiel `SamplingBreaker` ÷ our time window',
+    '… opossum (rolling window) ÷ our time window',
+    'a failure in a time window after 1M calls ÷ after 1k (O(1))',
     'targets met',
   ];
   const lines = [`| | ${columns.map((c) => c.head).join(' | ')} |`, `|---|${columns.map(() => '---:|').join('')}`];
