@@ -13,7 +13,7 @@ import { join } from 'node:path';
  */
 export const integrations = {
   prometheus: ['prom-client'],
-  redis: ['ioredis'],
+  redis: ['ioredis', 'redis'],
   nestjs: ['@nestjs/common', '@nestjs/core'],
   opentelemetry: ['@opentelemetry/api'],
 };

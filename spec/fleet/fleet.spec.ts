@@ -1,13 +1,14 @@
 /**
  * The fleet rules of DESIGN.md with real processes and a real redis-server:
  * four (and more) Node processes fork()ed from here share the breaker
- * 'payments-api-N' through RedisCircuitStore, each guarding a dependency
+ * 'payments-api-LIBRARY-N' (once with each client library) through RedisCircuitStore, each guarding a dependency
  * that counts its invocations. Redis is killed, frozen and restarted under them.
  *
  * Short real times keep the suite fast; every wait is bounded.
  */
 import { expect } from 'chai';
 import Redis from 'ioredis';
+import { REDIS_LIBRARIES } from '../support/redis-clients';
 import { RedisServer, requireRedisServer } from '../support/redis-server';
 import { FleetProcess, initFleet, now, sleep, until } from './support/fleet';
 import type { WorkerConfig, WorkerView } from './support/protocol';
@@ -25,7 +26,8 @@ const PROMPT = 50;
 type Burst = WorkerView & { invoked: number; ok: number; refused: number; failed: number; slowest: number };
 type Call = WorkerView & { result?: string; error?: string; retryAfter?: number; took: number };
 
-describe('fleet: one circuit across real processes through a real redis-server', function () {
+// Once with each client: ioredis as the store makes it from `url`, node-redis passed in as `{ client }`.
+for (const library of REDIS_LIBRARIES) describe(`fleet (${library}): one circuit across real processes through a real redis-server`, function () {
   this.timeout(15_000);
   this.slow(3_000);
 
@@ -71,7 +73,8 @@ describe('fleet: one circuit across real processes through a real redis-server',
     // A circuit of its own for each spec: nothing carries over in Redis.
     config = {
       url: redis.url,
-      name: `payments-api-${++circuits}`,
+      ...(library === 'ioredis' ? {} : { library }),
+      name: `payments-api-${library}-${++circuits}`,
       failureThreshold: THRESHOLD,
       resetTimeout: RESET_TIMEOUT,
       probeLease: PROBE_LEASE,
@@ -229,7 +232,7 @@ describe('fleet: one circuit across real processes through a real redis-server',
   describe('traffic that pauses', () => {
     /** A fresh circuit for this spec with other options (the fleet re-initialized). */
     async function reconfigure(change: Partial<WorkerConfig>): Promise<void> {
-      config = { ...config, ...change, name: `payments-api-${++circuits}` };
+      config = { ...config, ...change, name: `payments-api-${library}-${++circuits}` };
       await initFleet(fleet, config);
       await subscribed(N);
     }

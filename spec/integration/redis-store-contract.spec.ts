@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { RedisCircuitStore } from '../../src/redis';
 import { describeCircuitStoreContract } from '../store/contract';
+import { makeClient, REDIS_LIBRARIES, type MadeClient } from '../support/redis-clients';
 import { RedisServer, requireRedisServer } from '../support/redis-server';
 
 // Real time, real redis-server: the store contract spec/store/in-memory.spec.ts runs under a clock of its own,
@@ -24,20 +25,34 @@ describe('RedisCircuitStore against a real redis-server', function () {
   });
   after(() => server?.close());
 
-  describeCircuitStoreContract('RedisCircuitStore', () => {
-    const made: RedisCircuitStore[] = [];
-    return {
-      async makeStore({ probeLease } = {}) {
-        // A prefix of its own: a store shares its circuits with no other store of the suite.
-        const store = new RedisCircuitStore({ url: server!.url, prefix: `contract-${process.pid}-${++stores}:`, probeLease });
-        made.push(store);
-        expect(await store.ready(2_000), 'store ready').to.equal(true);
-        return store;
-      },
-      advance: (ms) => sleep(ms + MARGIN),
-      settle: () => sleep(SETTLE),
-      slack: SLACK,
-      teardown: () => Promise.all(made.map((store) => store.close())).then(() => undefined),
-    };
-  });
+  // With `url` the store makes an ioredis client; with `{ client }` it takes either library's.
+  for (const source of ['url', ...REDIS_LIBRARIES] as const) {
+    describeCircuitStoreContract(source === 'url' ? 'RedisCircuitStore({ url })' : `RedisCircuitStore({ client: ${source} })`, () => {
+      const made: RedisCircuitStore[] = [];
+      const clients: MadeClient[] = [];
+      return {
+        async makeStore({ probeLease } = {}) {
+          // A prefix of its own: a store shares its circuits with no other store of the suite.
+          const prefix = `contract-${process.pid}-${++stores}:`;
+          let store: RedisCircuitStore;
+          if (source === 'url') store = new RedisCircuitStore({ url: server!.url, prefix, probeLease });
+          else {
+            const made = makeClient(source, server!.url, { commandTimeout: 250 });
+            clients.push(made);
+            store = new RedisCircuitStore({ client: made.client, prefix, probeLease });
+          }
+          made.push(store);
+          expect(await store.ready(2_000), 'store ready').to.equal(true);
+          return store;
+        },
+        advance: (ms) => sleep(ms + MARGIN),
+        settle: () => sleep(SETTLE),
+        slack: SLACK,
+        async teardown() {
+          await Promise.all(made.splice(0).map((store) => store.close()));
+          await Promise.all(clients.splice(0).map((client) => client.close()));
+        },
+      };
+    });
+  }
 });

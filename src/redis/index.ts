@@ -14,4 +14,4 @@
  * @packageDocumentation
  */
 export { RedisCircuitStore } from './redis-circuit-store';
-export type { RedisCircuitStoreOptions } from './redis-circuit-store';
+export type { RedisCircuitStoreOptions, RedisClientLike } from './redis-circuit-store';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
-import { connect, type RedisCircuitStoreOptions } from './connections';
+import { connect, type RedisCircuitStoreOptions, type RedisClientLike } from './connections';
+import { circuitBase } from './keys';
+import type { RedisClientAdapter, RedisSubscriber } from './redis-client';
 
-export type { RedisCircuitStoreOptions };
+export type { RedisCircuitStoreOptions, RedisClientLike };
 import { ACQUIRE_SCRIPT, OPEN_SCRIPT, READ_SCRIPT, SET_SCRIPT } from './scripts';
 import { TRIP_SCRIPT, WINDOW_SCRIPT } from './window-scripts';
 import type { CircuitStore, CircuitStoreMembership, FleetState, FleetUpdate, ProbeLease } from '../store/circuit-store';
@@ -30,7 +31,8 @@ interface Circuit {
 }
 
 /**
- * Shares circuits across processes through Redis (ioredis). Breakers with
+ * Shares circuits across processes through Redis (ioredis or node-redis; one server, Sentinel through
+ * ioredis, or a Redis Cluster). Breakers with
  * the same `name` and a store on the same Redis share one circuit: a trip
  * anywhere opens it everywhere (pushed by pub/sub), the wait is a key's TTL,
  * and one process at a time holds the probe lease (`SET NX PX`).
@@ -42,8 +44,10 @@ interface Circuit {
  * await store.close();
  */
 export class RedisCircuitStore implements CircuitStore {
-  private readonly client: Redis;
-  private readonly subscriber: Redis;
+  private readonly client: RedisClientAdapter;
+  private readonly subscriber: RedisSubscriber;
+  /** Removes what the store attached to the client (yours outlives the store). */
+  private readonly detach: readonly (() => void)[];
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly probeLeaseMs: number;
@@ -62,35 +66,27 @@ export class RedisCircuitStore implements CircuitStore {
   constructor(options: RedisCircuitStoreOptions) {
     const connections = connect(options);
     this.client = connections.client;
-    this.subscriber = connections.subscriber;
     this.ownsClient = connections.ownsClient;
     this.prefix = connections.prefix;
     this.probeLeaseMs = connections.probeLeaseMs;
     this.commandTimeoutMs = connections.commandTimeoutMs;
-    this.client.on('error', this.onClientError);
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
+    this.subscriber = this.client.subscriber((channel, message) => this.deliver(channel, message));
     // Every (re)connect re-reads each circuit: a process that starts or reconnects during an outage starts OPEN.
-    // ioredis emits 'ready' before it re-subscribes: read once our own SUBSCRIBE is answered, so that a
-    // transition is either in what we read or pushed to us after it, never lost in between.
-    this.subscriber.on('ready', () => {
-      const channels = [...this.circuits.values()].filter((c) => c.members.size > 0).map((c) => c.channel);
-      if (channels.length > 0) void this.subscriber.subscribe(...channels).then(() => this.resync(), () => undefined);
-    });
-    this.client.on('ready', this.onClientReady);
-    if (this.client.status === 'ready') void this.measureClock();
+    // The subscriber reports ready once its channels are subscribed again, so that a transition is either
+    // in what we read or pushed to us after it, never lost in between (a cluster's subscriber that moved
+    // to another node after a failover too).
+    this.subscriber.onReady(() => this.resync());
+    this.detach = [
+      this.client.onError(() => (this.degraded = true)),
+      this.client.onReady(() => {
+        if (this.closed) return;
+        this.degraded = false;
+        void this.measureClock();
+        this.resync();
+      }),
+    ];
+    if (this.client.ready) void this.measureClock();
   }
-
-  private readonly onClientError = (): void => {
-    this.degraded = true;
-  };
-
-  private readonly onClientReady = (): void => {
-    if (this.closed) return;
-    this.degraded = false;
-    void this.measureClock();
-    this.resync();
-  };
 
   join(name: string, onFleet: (fleet: FleetState, update: FleetUpdate) => void): CircuitStoreMembership {
     // A closed store has no fleet to offer: the breaker runs alone (never a throw out of a constructor or a defaults call).
@@ -98,12 +94,11 @@ export class RedisCircuitStore implements CircuitStore {
     const circuit = this.circuit(name);
     const id = randomUUID();
     circuit.members.set(id, onFleet);
-    if (circuit.members.size === 1) circuit.subscribed = this.subscriber.subscribe(circuit.channel).then(() => undefined, () => undefined);
+    if (circuit.members.size === 1) circuit.subscribed = this.subscriber.subscribe(circuit.channel).catch(() => undefined);
     // Read once subscribed (see the 'ready' handler); before the client connects, its 'ready' reads instead.
     void circuit.subscribed
       .then(() => this.read(circuit))
       .then((fleet) => fleet !== undefined && circuit.members.has(id) && onFleet(fleet, 'sync'));
-    const [state, wait, lease] = circuit.keys;
     const store = this;
     return {
       get available() {
@@ -114,7 +109,7 @@ export class RedisCircuitStore implements CircuitStore {
         // The OPEN state outlives its wait by the wait again, or a lease when that is longer: then, idle, it expires.
         const keep = ms + Math.max(ms, this.probeLeaseMs);
         const remaining = (await this.command(() =>
-          this.client.eval(OPEN_SCRIPT, 3, state, wait, lease, ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline(), keep),
+          this.client.eval(OPEN_SCRIPT, circuit.keys, [ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline(), keep]),
         )) as number;
         if (remaining === -2) this.late();
         if (remaining === -3) return Infinity;
@@ -122,7 +117,7 @@ export class RedisCircuitStore implements CircuitStore {
       },
       acquireProbe: async (leaseMs): Promise<ProbeLease> => {
         const ms = Math.max(this.probeLeaseMs, Math.ceil(leaseMs));
-        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, 3, state, wait, lease, ms, id, this.deadline(), 2 * ms))) as [
+        const [answer, ttl] = (await this.command(() => this.client.eval(ACQUIRE_SCRIPT, circuit.keys, [ms, id, this.deadline(), 2 * ms]))) as [
           string,
           number,
         ];
@@ -144,10 +139,9 @@ export class RedisCircuitStore implements CircuitStore {
       trip: async (waitMs, by, quorum, within) => {
         const ms = Math.ceil(waitMs);
         const remaining = (await this.command(() =>
-          this.client.eval(
-            TRIP_SCRIPT, 4, state, wait, lease, circuit.trips, ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline(), id, quorum, Math.ceil(within), `OPEN ${ms} ${id} quorum`,
-            ms + Math.max(ms, this.probeLeaseMs),
-          ),
+          this.client.eval(TRIP_SCRIPT, [...circuit.keys, circuit.trips], [
+            ms, by, circuit.channel, `OPEN ${ms} ${id}`, this.deadline(), id, quorum, Math.ceil(within), `OPEN ${ms} ${id} quorum`, ms + Math.max(ms, this.probeLeaseMs),
+          ]),
         )) as number;
         if (remaining === -2) this.late();
         if (remaining === -3) return Infinity;
@@ -156,19 +150,19 @@ export class RedisCircuitStore implements CircuitStore {
       },
       addToWindow: async (counts, window) => {
         const [calls, failures, slow] = (await this.command(() =>
-          this.client.eval(WINDOW_SCRIPT, 1, circuit.window, window.duration / window.buckets, window.buckets, counts.calls, counts.failures, counts.slow),
+          this.client.eval(WINDOW_SCRIPT, [circuit.window], [window.duration / window.buckets, window.buckets, counts.calls, counts.failures, counts.slow]),
         )) as [number, number, number];
         return { calls, failures, slow };
       },
       close: async (by) => {
         const applied = await this.command(() =>
-          this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', circuit.channel, `CLOSED 0 ${id}`, this.deadline(), by),
+          this.client.eval(SET_SCRIPT, circuit.keys, ['', circuit.channel, `CLOSED 0 ${id}`, this.deadline(), by]),
         );
         if (applied === 0) this.late();
       },
       isolate: async () => {
         const applied = await this.command(() =>
-          this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', circuit.channel, `ISOLATED 0 ${id}`, this.deadline(), 'operator'),
+          this.client.eval(SET_SCRIPT, circuit.keys, ['ISOLATED', circuit.channel, `ISOLATED 0 ${id}`, this.deadline(), 'operator']),
         );
         if (applied === 0) this.late();
       },
@@ -184,7 +178,7 @@ export class RedisCircuitStore implements CircuitStore {
 
   /** True while commands can be expected to answer promptly. */
   get available(): boolean {
-    return !this.closed && !this.degraded && this.client.status === 'ready';
+    return !this.closed && !this.degraded && this.client.ready;
   }
 
   /**
@@ -210,7 +204,7 @@ export class RedisCircuitStore implements CircuitStore {
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
       return Promise.reject(new RangeError(`ready() timeout must be a finite number of milliseconds >= 0, got ${String(timeoutMs)}`));
     }
-    const bothReady = () => this.client.status === 'ready' && this.subscriber.status === 'ready';
+    const bothReady = () => this.client.ready && this.subscriber.ready;
     if (this.closed) return Promise.resolve(false);
     if (bothReady()) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
@@ -219,25 +213,23 @@ export class RedisCircuitStore implements CircuitStore {
       };
       const settle = (ready: boolean): void => {
         clearTimeout(timer);
-        this.client.off('ready', check);
-        this.subscriber.off('ready', check);
+        for (const off of listening) off();
         this.readyWaiters.delete(settle);
         resolve(ready);
       };
       // Not unref'd: an app awaiting ready() with nothing else alive must still get its answer.
       const timer = setTimeout(() => settle(false), timeoutMs);
-      this.client.on('ready', check);
-      this.subscriber.on('ready', check);
+      const listening = [this.client.onReady(check), this.subscriber.onReady(check)];
       this.readyWaiters.add(settle);
     });
   }
 
   /**
-   * ioredis's connectTimeout bounds one connection attempt, which is what ready() waits for;
+   * The client's connectTimeout bounds one connection attempt, which is what ready() waits for;
    * it is 0 or unset only when the user disabled it, and then the store's own default applies.
    */
   private connectTimeoutMs(): number {
-    const configured = this.client.options.connectTimeout;
+    const configured = this.client.connectTimeoutMs;
     return typeof configured === 'number' && configured > 0 ? configured : Math.max(1000, this.commandTimeoutMs);
   }
 
@@ -247,17 +239,11 @@ export class RedisCircuitStore implements CircuitStore {
     this.closed = true;
     if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
     for (const settle of [...this.readyWaiters]) settle(false);
-    this.subscriber.disconnect();
-    if (this.ownsClient) {
-      // QUIT lets Redis close the connection gracefully, but only a Redis that answers can: else end it now.
-      // (The client keeps its error listener: ending a connection can still emit an error, which must not crash.)
-      if (this.client.status === 'ready' && !this.degraded) await this.client.quit().catch(() => this.client.disconnect());
-      else this.client.disconnect();
-    } else {
-      // A client you passed in outlives the store: take back what the store attached to it.
-      this.client.off('error', this.onClientError);
-      this.client.off('ready', this.onClientReady);
-    }
+    this.subscriber.close();
+    // A client you passed in outlives the store: take back what the store attached to it. (Ours keeps its
+    // error listener: ending a connection can still emit an error, which must not crash.)
+    if (this.ownsClient) await this.client.close(this.client.ready && !this.degraded);
+    else for (const off of this.detach) off();
   }
 
   private async command<T>(run: () => Promise<T>): Promise<T> {
@@ -272,7 +258,11 @@ export class RedisCircuitStore implements CircuitStore {
     }
   }
 
-  /** A timed-out command leaves the connection "ready": ping until Redis answers again, then resync. */
+  /**
+   * A timed-out command leaves the connection "ready": ping until Redis answers again, then resync. (A
+   * cluster's node may answer a PING while the circuit's slot has no primary yet: a failed re-read
+   * comes back here, so the store stays degraded until every circuit's slot answers.)
+   */
   private markDegraded(): void {
     this.degraded = true;
     if (this.healthCheck !== undefined || this.closed) return;
@@ -306,11 +296,11 @@ export class RedisCircuitStore implements CircuitStore {
   private async measureClock(): Promise<void> {
     try {
       const sent = performance.now();
-      const [seconds, micros] = await this.client.time();
+      const redisNow = await this.client.time();
       const received = performance.now();
       // A slow answer says little about when Redis read its clock: keep the previous estimate.
       if (received - sent > this.commandTimeoutMs / 2) return;
-      this.redisClockOffset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
+      this.redisClockOffset = redisNow - (sent + received) / 2;
     } catch {
       // Unknown for now: commands carry no deadline until the next connect.
     }
@@ -318,11 +308,13 @@ export class RedisCircuitStore implements CircuitStore {
 
   private async read(circuit: Circuit): Promise<FleetState | undefined> {
     try {
-      const [state, wait] = (await this.client.eval(READ_SCRIPT, 2, circuit.keys[0], circuit.keys[1])) as [string, number];
+      const [state, wait] = (await this.client.eval(READ_SCRIPT, circuit.keys.slice(0, 2), [])) as [string, number];
       if (state === 'OPEN') return { state: 'OPEN', remaining: wait };
       if (state === 'ISOLATED') return { state: 'ISOLATED' };
       return { state: 'CLOSED' };
     } catch {
+      // Connected, yet no answer (hung, or a cluster slot between primaries): retry until it reads.
+      if (this.client.ready) this.markDegraded();
       return undefined;
     }
   }
@@ -356,7 +348,7 @@ export class RedisCircuitStore implements CircuitStore {
   private circuit(name: string): Circuit {
     let circuit = this.circuits.get(name);
     if (circuit === undefined) {
-      const base = `${this.prefix}{${name}}`;
+      const base = circuitBase(this.prefix, name);
       circuit = {
         keys: [`${base}:state`, `${base}:wait`, `${base}:lease`],
         trips: `${base}:trips`,

@@ -1,10 +1,18 @@
 /** Messages between a fleet spec (the parent) and its worker processes (`worker.ts`). */
+import type { Library } from '../../support/redis-clients';
 
 /** What the guarded dependency does when invoked: succeed, fail, or never settle. */
 export type Outcome = 'ok' | 'fail' | 'hang';
 
 export interface WorkerConfig {
   readonly url: string;
+  /**
+   * The store's client: made by the store from `url` (ioredis), or a client of that library passed as
+   * `{ client }`; `cluster`: a cluster client of that library, over the nodes of `url` (comma-separated).
+   * @default the store's own, from `url`
+   */
+  readonly library?: Library;
+  readonly cluster?: boolean;
   readonly name: string;
   readonly failureThreshold: number;
   readonly resetTimeout: number;

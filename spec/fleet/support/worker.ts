@@ -8,11 +8,14 @@
  */
 import { CircuitBreaker, isCircuitBreakerOpenException } from '../../../src';
 import { RedisCircuitStore } from '../../../src/redis';
+import { makeClient, makeClusterClient, type MadeClient } from '../../support/redis-clients';
 import type { Outcome, WorkerConfig, WorkerEvent, WorkerReply, WorkerRequest } from './protocol';
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 let store: RedisCircuitStore | undefined;
+/** The client passed to the store, when the config names a library: the store does not end it, we do. */
+let client: MadeClient | undefined;
 let breaker: CircuitBreaker | undefined;
 let invocations = 0;
 /** What the dependency does when invoked. */
@@ -84,17 +87,27 @@ async function handle(request: WorkerRequest): Promise<Record<string, unknown>> 
     case 'init': {
       // A fresh circuit for each spec, in the same process: the previous store and breaker are dropped.
       await store?.close();
+      await client?.close();
+      client = undefined;
       invocations = 0;
       outcome = 'ok';
       delay = 0;
       const config: WorkerConfig = request.config;
-      store = new RedisCircuitStore({
-        url: config.url,
-        commandTimeout: config.commandTimeout,
-        probeLease: config.probeLease,
-        // Reconnect promptly after a restart (the default backs off up to 2 s).
-        redisOptions: { retryStrategy: () => config.reconnectEvery, connectTimeout: 500 },
-      });
+      // Reconnect promptly after a restart (the default backs off up to 2 s).
+      const settings = { reconnectEvery: config.reconnectEvery, connectTimeout: 500, commandTimeout: config.commandTimeout };
+      if (config.cluster === true) {
+        const nodes = config.url.split(',').map((address) => new URL(address)).map((url) => ({ host: url.hostname, port: Number(url.port) }));
+        client = makeClusterClient(config.library ?? 'ioredis', nodes, settings);
+      } else if (config.library !== undefined) client = makeClient(config.library, config.url, settings);
+      store =
+        client === undefined
+          ? new RedisCircuitStore({
+              url: config.url,
+              commandTimeout: config.commandTimeout,
+              probeLease: config.probeLease,
+              redisOptions: { retryStrategy: () => config.reconnectEvery, connectTimeout: 500 },
+            })
+          : new RedisCircuitStore({ client: client.client, commandTimeout: config.commandTimeout, probeLease: config.probeLease });
       breaker = new CircuitBreaker({
         name: config.name,
         store,
@@ -146,6 +159,7 @@ async function handle(request: WorkerRequest): Promise<Record<string, unknown>> 
       // Ends every connection the store made; with the IPC channel closed too, nothing keeps the process alive.
       closing = true;
       await store!.close();
+      await client?.close();
       setImmediate(() => process.disconnect());
       return { closed: true };
     }

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+import { RedisCircuitStore, type RedisClientLike } from '../../src/redis';
+import { RedisServer, requireRedisServer } from '../support/redis-server';
+
+/** Runs `script` in a fresh Node (ts-node, this repo's root) and returns what it printed. */
+function node(script: string): string {
+  return execFileSync(process.execPath, ['-r', 'ts-node/register', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', TS_NODE_TRANSPILE_ONLY: '1' },
+  }).trim();
+}
+
+/** The script's prelude: which client libraries `require` has loaded so far. */
+const LOADED = `
+const loaded = () => ['ioredis', '@redis/client'].filter((lib) => Object.keys(require.cache).some((path) => path.includes('/node_modules/' + lib + '/')));
+`;
+
+describe('RedisCircuitStore: the client libraries', function () {
+  this.timeout(20_000);
+
+  describe('loading', () => {
+    it('the core and the redis subpath load no client library; a store loads only the one it is given', () => {
+      const out = node(`${LOADED}
+        require('./src'); require('./src/redis');
+        const before = loaded().join('+') || 'none';
+        const { RedisCircuitStore } = require('./src/redis');
+        const { createClient } = require('redis');
+        const client = createClient({ url: 'redis://127.0.0.1:1', disableOfflineQueue: true });
+        const store = new RedisCircuitStore({ client });
+        const withNodeRedis = loaded().join('+');
+        void store.close();
+        console.log(before, withNodeRedis);
+      `);
+      expect(out).to.equal('none @redis/client');
+    });
+
+    it('an ioredis client: node-redis is not loaded', () => {
+      const out = node(`${LOADED}
+        const { RedisCircuitStore } = require('./src/redis');
+        const Redis = require('ioredis').default;
+        const client = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false });
+        const store = new RedisCircuitStore({ client });
+        console.log(loaded().join('+'));
+        void store.close().then(() => client.disconnect());
+      `);
+      expect(out).to.equal('ioredis');
+    });
+  });
+
+  describe('options', () => {
+    it('a client that is neither library: a TypeError naming the option, at construction', () => {
+      for (const bad of [{}, { duplicate: () => undefined }, 'redis://127.0.0.1:6379', 42, null]) {
+        expect(() => new RedisCircuitStore({ client: bad as unknown as RedisClientLike }), String(bad)).to.throw(
+          TypeError,
+          /client must be an ioredis client \(Redis or Cluster\) or a node-redis client \(createClient or createCluster\)/,
+        );
+      }
+    });
+
+    it('leaves the client it is given as it was: no option changed, no listener left after close()', async () => {
+      const ioredis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, commandTimeout: 100 });
+      const nodeRedis = createClient({ url: 'redis://127.0.0.1:1', disableOfflineQueue: true });
+      for (const client of [ioredis, nodeRedis]) {
+        const options = JSON.stringify(client.options);
+        const listeners = ['ready', 'error', 'connect'].map((event) => client.listenerCount(event));
+        const store = new RedisCircuitStore({ client, commandTimeout: 100 });
+        await store.close();
+        expect(JSON.stringify(client.options)).to.equal(options);
+        expect(['ready', 'error', 'connect'].map((event) => client.listenerCount(event))).to.deep.equal(listeners);
+      }
+      ioredis.disconnect();
+    });
+  });
+
+  describe('against a real redis-server', () => {
+    let server: RedisServer | undefined;
+    before(async function () {
+      requireRedisServer(this);
+      server = await RedisServer.start();
+    });
+    after(() => server?.close());
+
+    it('node-redis: a hung Redis (SIGSTOP) fails a store command after commandTimeout, whatever the client (node-redis 5 has no timeout)', async () => {
+      const client = createClient({ url: server!.url, disableOfflineQueue: true });
+      client.on('error', () => undefined);
+      await client.connect();
+      const store = new RedisCircuitStore({ client, commandTimeout: 150 });
+      expect(await store.ready(2_000)).to.equal(true);
+      const member = store.join('hung-api', () => undefined);
+      server!.pause();
+      try {
+        const started = performance.now();
+        const error = await member.open(1_000, 'trip').then(() => undefined, (e: unknown) => e);
+        const took = performance.now() - started;
+        expect(error, 'open() on a hung Redis').to.be.instanceOf(Error);
+        expect(took).to.be.within(140, 400);
+        expect(store.available, 'degraded after the timeout').to.equal(false);
+      } finally {
+        server!.resume();
+        member.leave();
+        await store.close();
+        client.destroy();
+      }
+    });
+  });
+});
