@@ -11,8 +11,11 @@ import type { WorkerConfig, WorkerView } from './support/protocol';
 
 const N = 4;
 const WINDOW = { duration: 2_000, buckets: 10 };
+/** ms a bucket of WINDOW spans. */
+const WIDTH = WINDOW.duration / WINDOW.buckets;
 
-type Call = WorkerView & { result?: string; error?: string; retryAfter?: number };
+type Call = WorkerView & { result?: string; error?: string; retryAfter?: number; took: number };
+type Burst = WorkerView & { invoked: number; ok: number; refused: number; failed: number; slowest: number };
 
 describe('fleet: the fleet window and quorum across real processes', function () {
   this.timeout(30_000);
@@ -64,9 +67,15 @@ describe('fleet: the fleet window and quorum across real processes', function ()
     await until('every member subscribed', 3_000, async () => ((await admin!.pubsub('NUMSUB', channel)) as [string, number])[1] === N);
     return config;
   }
-  const fails = (w: FleetProcess, n: number) => w.request({ cmd: 'burst', n, spreadMs: 1, outcome: 'fail' });
+  const fails = (w: FleetProcess, n: number) => w.request<Burst>({ cmd: 'burst', n, spreadMs: 1, outcome: 'fail' });
   const views = () => Promise.all(fleet.map((w) => w.view()));
   const windowEvals = async () => Number(/cmdstat_eval:calls=(\d+)/.exec(await admin!.info('commandstats'))?.[1] ?? 0);
+  /** The failures the fleet's window holds in Redis now (every bucket of its hash). */
+  const windowFailures = async (config: WorkerConfig) => {
+    const held = (await admin!.hgetall(`circuit-breaker:{${config.name}}:window`)) as Record<string, string>;
+    return Object.entries(held).reduce((sum, [field, n]) => (field.startsWith('f') ? sum + Number(n) : sum), 0);
+  };
+  const states = async () => (await views()).map((v) => v.state);
 
   it('four processes, each with too few calls to reach minimumCalls alone, whose failures together cross the rate: all four OPEN, the dependency not called again', async () => {
     await start({ failureRate: { threshold: 0.5, minimumCalls: 12, window: WINDOW } });
@@ -115,6 +124,98 @@ describe('fleet: the fleet window and quorum across real processes', function ()
     expect((await views()).map((v) => v.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
     await fails(fleet[0]!, 1);
     expect((await views()).map((v) => v.state)).to.deep.equal(['OPEN', 'CLOSED', 'CLOSED', 'CLOSED']);
+  });
+
+  it('Redis hung (SIGSTOP) mid-window: each process decides on its own window and no call fails or waits; resumed, the fleet agrees again', async () => {
+    const commandTimeout = 300;
+    const config = await start({ commandTimeout, failureRate: { threshold: 0.5, minimumCalls: 20, window: WINDOW } });
+    const [lone, ...others] = fleet;
+    await fails(lone!, 19); // each sent at once: the rate is reached below minimumCalls
+    await until('its 19 failures are in the fleet\'s window', 1_000, async () => (await windowFailures(config)) === 19);
+    server!.pause();
+    await sleep(WIDTH + 50); // past the bucket of the last reply: what the fleet held is no longer known here
+    // The others: one failure each, then successes. With Redis answering, the fleet's 19 + 3 failures would open all four.
+    const busy = Promise.all(
+      others.map(async (w) => [await fails(w, 1), await w.request<Burst>({ cmd: 'burst', n: 100, spreadMs: 300, outcome: 'ok' })]),
+    );
+    // The lone one: a failing call every 50 ms. Its own window holds 20 failures from the first one: it must open on
+    // it once its store gave up on Redis (one commandTimeout), not wait for an answer that does not come.
+    const started = now();
+    const calls: Call[] = [];
+    while (now() - started < commandTimeout + 1_000) {
+      const call = await lone!.request<Call>({ cmd: 'call', outcome: 'fail' });
+      calls.push(call);
+      if (call.state === 'OPEN') break;
+      await sleep(50);
+    }
+    const opened = lone!.transition('OPEN', started);
+    expect(opened, 'the lone process opened by itself').to.not.equal(undefined);
+    console.log(`      opened alone ${(opened!.at - started).toFixed(0)} ms after its first call during the hang (${calls.length} failing calls; commandTimeout ${commandTimeout} ms)`);
+    expect(opened!.reason).to.equal('failure-rate');
+    expect(opened!.at - started, 'ms from its first failing call to OPEN').to.be.below(commandTimeout + 300);
+    expect(calls.map((c) => c.error), 'every call ran and failed as the dependency did').to.deep.equal(Array(calls.length).fill('dependency down'));
+    const bursts = (await busy).flat();
+    expect(bursts.map((b) => [b.ok, b.failed, b.refused]), 'the others: their calls all ran').to.deep.equal([[0, 1, 0], [100, 0, 0], [0, 1, 0], [100, 0, 0], [0, 1, 0], [100, 0, 0]]);
+    expect(await states(), 'the others decided on their own windows (1 failure each)').to.deep.equal(['OPEN', 'CLOSED', 'CLOSED', 'CLOSED']);
+    const slowest = Math.max(...calls.map((c) => c.took), ...bursts.map((b) => b.slowest));
+    console.log(`      slowest call during the hang: ${slowest.toFixed(1)} ms`);
+    expect(slowest, 'slowest call during the hang, ms').to.be.below(commandTimeout / 4);
+    server!.resume();
+    // Each store pings until Redis answers, then re-reads its circuits: the lone one, OPEN, tells the others.
+    await until('all four OPEN', 3_000, async () => (await states()).every((s) => s === 'OPEN'), 20);
+    expect(others.map((w) => w.transition('OPEN', started)?.reason)).to.deep.equal(['store', 'store', 'store']);
+  });
+
+  it('a replica that stops getting traffic: the busy ones\' failures open the fleet with its counts still in the window, and the trip reaches it without a call of its own', async () => {
+    const config = await start({ failureRate: { threshold: 0.5, minimumCalls: 12, window: WINDOW } });
+    const [busy1, busy2, busy3, quiet] = fleet;
+    await fails(quiet!, 4);
+    await until('its 4 failures are in the fleet\'s window', 1_000, async () => (await windowFailures(config)) === 4);
+    const idleSince = now();
+    await sleep(2 * WIDTH); // it stays idle: its counts are in buckets older than the busy ones'
+    for (const w of [busy1!, busy2!, busy3!]) await fails(w, 3); // 9 failures: with the quiet one's 4, above minimumCalls
+    await until('all four OPEN', 1_000, async () => (await states()).every((s) => s === 'OPEN'));
+    expect(quiet!.transition('OPEN', idleSince)!.reason, 'pushed to the idle one').to.equal('store');
+    const before = (await quiet!.view()).invocations;
+    const refused = await quiet!.request<Call>({ cmd: 'call', outcome: 'ok' });
+    expect(refused.error).to.equal('CircuitBreakerOpenException');
+    expect(refused.invocations).to.equal(before);
+  });
+
+  it('a burst after a quiet spell longer than the window: the earlier counts are gone, so a burst below minimumCalls trips nothing; one that reaches it opens all four', async () => {
+    const config = await start({ failureRate: { threshold: 0.5, minimumCalls: 12, window: WINDOW } });
+    for (const w of fleet) await fails(w, 2); // 8 failures, each sent at once (the rate is reached below minimumCalls)
+    await until('8 failures are in the fleet\'s window', 1_000, async () => (await windowFailures(config)) === 8);
+    await sleep(WINDOW.duration + 2 * WIDTH);
+    expect(await admin!.exists(`circuit-breaker:{${config.name}}:window`), 'the window expired while nobody called').to.equal(0);
+    // The last to send (its last answer said 8) fails 5 times: with the earlier 8, or what it last heard, that would
+    // reach minimumCalls; alone it does not.
+    const [first, second, third, last] = fleet;
+    await fails(last!, 5);
+    await until('the burst\'s 5 failures are in the fleet\'s window', 1_000, async () => (await windowFailures(config)) === 5);
+    await sleep(50);
+    expect(await states()).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
+    const started = now();
+    for (const [w, n] of [[first!, 3], [second!, 2], [third!, 2]] as const) await fails(w, n); // 12 within the window
+    await until('all four OPEN', 1_000, async () => (await states()).every((s) => s === 'OPEN'));
+    console.log(`      all four OPEN ${(now() - started).toFixed(0)} ms after the 12th failure's burst began`);
+  });
+
+  // Pending: fails against src/breaker/fleet-window.ts as of this commit. FleetWindow.record() sends the counts a
+  // process had not sent yet with its next outcome whatever their age, and Redis adds them to the bucket of its clock
+  // now: 19 outcomes (15 successes) a process held when it went quiet reach the fleet's window after the quiet spell
+  // and dilute the burst's 24 failures below the threshold (the same burst opens all four without that earlier
+  // traffic, and each process's own window has long dropped those outcomes). Un-skip once counts older than the
+  // window are dropped rather than sent.
+  it.skip('a burst after a quiet spell: the counts a process had not sent when it went quiet do not enter the fleet\'s window', async () => {
+    await start({ failureRate: { threshold: 0.5, minimumCalls: 20, window: WINDOW } });
+    for (const w of fleet) {
+      await w.request<Burst>({ cmd: 'burst', n: 15, spreadMs: 1, outcome: 'ok' });
+      await fails(w, 4); // a rate of 4 / 19: nothing sent at once, all held until the bucket rolls over
+    }
+    await sleep(WINDOW.duration + 2 * WIDTH);
+    for (let round = 0; round < 6; round++) for (const w of fleet) await fails(w, 1); // 24 failures, 6 a process
+    await until('all four OPEN', 1_000, async () => (await states()).every((s) => s === 'OPEN'));
   });
 
   it('quorum 2: one process tripping opens only itself; a second opens all', async () => {
