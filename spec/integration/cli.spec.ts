@@ -201,6 +201,44 @@ describe('circuit-breaker-decorator (the CLI) against a real redis-server and li
       expect(await client!.get(`circuit-breaker:{${name}}:lease`)).to.equal(probing.leaseHolder);
     });
 
+    it("circuits lists the fleet window's failure rate of live members (the rate of the window's buckets in Redis's clock), CLOSED and after it opens; null without a fleet window", async () => {
+      // A 60 s window: every bucket the members write is still in it when the CLI reads.
+      const name = await join({ failureRate: { threshold: 0.5, minimumCalls: 20, window: { duration: 60_000, buckets: 6 } } });
+      expect((await listed(name)).failureRate, 'no call yet: no fleet window').to.equal(null);
+      // Each member: 3 successes and 1 failure, then its bucket's counts are sent with the failure that could tip.
+      // (Sent at once: a failure that brings the rate to the threshold below minimumCalls asks the fleet.)
+      for (const member of members) {
+        await member.request({ cmd: 'burst', n: 1, spreadMs: 0, outcome: 'fail' });
+        await member.request({ cmd: 'burst', n: 1, spreadMs: 0, outcome: 'ok' });
+      }
+      const counted = await until('the members sent their counts', PUSHED, async () => {
+        const circuit = await listed(name);
+        return circuit.failureRate !== null && circuit;
+      });
+      expect(counted).to.include({ state: 'CLOSED', members: MEMBERS });
+      // What the window holds: the failures of every member over their calls sent so far, from the hash itself.
+      const hash = await client!.hgetall(`circuit-breaker:{${name}}:window`);
+      const sum = (kind: string) => Object.entries(hash).filter(([field]) => field.startsWith(kind)).reduce((total, [, n]) => total + Number(n), 0);
+      expect(sum('c'), 'calls in the fleet window').to.be.at.least(MEMBERS);
+      expect(counted.failureRate).to.be.closeTo(sum('f') / sum('c'), 1e-9);
+      expect(counted.failureRate).to.be.above(0);
+      const table = await cli('circuits');
+      expect(table.stdout).to.match(new RegExp(`^${name} +CLOSED +- +- +${MEMBERS} +${(counted.failureRate! * 100).toFixed(1)}%$`, 'm'));
+
+      // Failures until the fleet's rate opens it: the rate listed is the window's, now at or above the threshold.
+      for (let i = 0; i < 8 && (await views()).some((v) => v.state !== 'OPEN'); i++) {
+        for (const member of members) await member.request({ cmd: 'burst', n: 2, spreadMs: 0, outcome: 'fail' });
+      }
+      await allIn('OPEN');
+      const open = await listed(name);
+      expect(open.state).to.equal('OPEN');
+      expect(open.failureRate).to.be.at.least(0.5);
+      // A circuit under the consecutive rule has no fleet window.
+      const plain = await join();
+      await trip(members[0]!);
+      expect((await listed(plain)).failureRate).to.equal(null);
+    });
+
     it('circuits --prefix: only that prefix (glob characters are literal); a circuit seen only by its lease or wait is listed, CLOSED', async () => {
       await client!.set('ops*:{only-lease}:lease', 'holder-1', 'PX', 60_000);
       await client!.set('ops*:{only-wait}:wait', '1', 'PX', 60_000);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import { adapt, type RedisClientLike } from './connections';
+import { circuitBase, nameOfKey } from './keys';
+import type { RedisClientAdapter } from './redis-client';
 import { OPEN_SCRIPT, SET_SCRIPT } from './scripts';
+import { windowRate } from './window-scripts';
 
 /**
  * An operator's side of the fleet: what the command-line tool
@@ -9,9 +12,12 @@ import { OPEN_SCRIPT, SET_SCRIPT } from './scripts';
  * releases or resets one of them with the members' own scripts (`scripts.ts`),
  * published on the circuit's channel so that every live member applies it.
  *
- * Layout read (written by the store): `${prefix}{${name}}:state` ('OPEN' |
+ * Layout read (written by the store, keys.ts): `${prefix}{${tag}}:state` ('OPEN' |
  * 'ISOLATED', absent: CLOSED), `:wait` (its PTTL is the remaining wait),
- * `:lease` (the probe lease holder, SET NX PX), channel `:events`.
+ * `:lease` (the probe lease holder, SET NX PX), `:window` and `:window:meta`
+ * (the fleet window's buckets and their width), `:trips` (a quorum's), channel `:events`.
+ * On a Redis Cluster it SCANs every primary and asks every node for its
+ * subscribers (classic pub/sub: a member subscribes on any one node).
  */
 
 /** One circuit as the store holds it, as `circuits` lists it. */
@@ -53,8 +59,8 @@ export interface AdminResult {
 }
 
 export interface RedisCircuitAdminOptions {
-  /** The ioredis client to send commands on (yours: the admin never ends it). */
-  readonly client: Redis;
+  /** The client to send commands on (yours: the admin never ends it): ioredis or node-redis, a server or a cluster. */
+  readonly client: RedisClientLike;
   /** @default 'circuit-breaker:' */
   readonly prefix?: string;
   /**
@@ -66,6 +72,8 @@ export interface RedisCircuitAdminOptions {
   readonly deadline?: number;
   /** The sender id carried by pushed messages (no spaces). @default `operator-${uuid}` */
   readonly sender?: string;
+  /** ms a command may take (a client of its own timeout aside). @default 10_000 */
+  readonly commandTimeout?: number;
 }
 
 // The members' OPEN script (wait 0, by 'operator': it overrides an isolation), behind two checks made in the
@@ -84,7 +92,8 @@ ${OPEN_SCRIPT}`;
  */
 export const RELEASE_KEEP_MS = 600_000;
 
-const SUFFIXES = ['state', 'wait', 'lease'] as const;
+/** The keys that show a circuit (its channel aside). */
+const SUFFIXES = ['state', 'wait', 'lease', 'window', 'window:meta', 'trips'] as const;
 
 /** Escapes Redis glob characters, so a prefix matches only itself in SCAN MATCH and PUBSUB CHANNELS. */
 function escapeGlob(text: string): string {
@@ -98,7 +107,7 @@ function escapeGlob(text: string): string {
  * as if `isolate()`, a release of every handle, or `reset()` had been called in it.
  */
 export class RedisCircuitAdmin {
-  private readonly client: Redis;
+  private readonly client: RedisClientAdapter;
   readonly prefix: string;
   private readonly sender: string;
   private readonly deadlineAt: number | undefined;
@@ -106,7 +115,7 @@ export class RedisCircuitAdmin {
   private clockOffset: number | undefined;
 
   constructor(options: RedisCircuitAdminOptions) {
-    this.client = options.client;
+    this.client = adapt(options.client, options.commandTimeout ?? 10_000);
     this.prefix = options.prefix ?? 'circuit-breaker:';
     if (typeof this.prefix !== 'string' || /[{}]/.test(this.prefix)) {
       throw new TypeError('prefix must be a string without { or } (the breaker name is the hash tag)');
@@ -117,28 +126,34 @@ export class RedisCircuitAdmin {
   }
 
   /**
-   * Every circuit under the prefix, sorted by name: seen by a key (state,
-   * wait or lease: SCAN) or by a live member subscribed to its channel
-   * (PUBSUB CHANNELS: a CLOSED circuit has no key).
+   * Every circuit under the prefix, sorted by name: seen by a key (SCAN of
+   * every primary) or by a live member subscribed to its channel (PUBSUB
+   * CHANNELS of every node: a CLOSED circuit has no key).
    */
   async list(): Promise<CircuitListing[]> {
     const names = new Set<string>();
     const base = escapeGlob(this.prefix);
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${base}{*}:*`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const name = this.nameOf(key, SUFFIXES);
+    const [primaries, nodes] = await Promise.all([this.client.nodes('primary'), this.client.nodes('all')]);
+    await Promise.all(
+      primaries.map(async (node) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = (await node.command(['SCAN', cursor, 'MATCH', `${base}{*}:*`, 'COUNT', 1000])) as [string, string[]];
+          cursor = String(next);
+          for (const key of keys) {
+            const name = nameOfKey(this.prefix, key, SUFFIXES);
+            if (name !== undefined) names.add(name);
+          }
+        } while (cursor !== '0');
+      }),
+    );
+    for (const node of nodes) {
+      for (const channel of (await node.command(['PUBSUB', 'CHANNELS', `${base}{*}:events`])) as string[]) {
+        const name = nameOfKey(this.prefix, channel, ['events']);
         if (name !== undefined) names.add(name);
       }
-    } while (cursor !== '0');
-    const channels = (await this.client.pubsub('CHANNELS', `${base}{*}:events`)) as string[];
-    for (const channel of channels) {
-      const name = this.nameOf(channel, ['events']);
-      if (name !== undefined) names.add(name);
     }
-    return (await this.read([...names].sort())).map((found) => found.listing);
+    return (await this.read([...names].sort(), nodes)).map((found) => found.listing);
   }
 
   /** One circuit, or undefined when the store has no key of it and no live member subscribes to it. */
@@ -152,7 +167,7 @@ export class RedisCircuitAdmin {
     const before = await this.describe(name);
     const [state, wait, lease, channel] = this.keys(name);
     const message = `ISOLATED 0 ${this.sender}`;
-    const applied = await this.client.eval(SET_SCRIPT, 3, state, wait, lease, 'ISOLATED', channel, message, await this.deadline(), 'operator');
+    const applied = await this.client.eval(SET_SCRIPT, [state, wait, lease], ['ISOLATED', channel, message, await this.deadline(), 'operator']);
     return { name, action: 'isolate', applied: applied !== 0, outcome: applied === 0 ? 'late' : 'isolated', before };
   }
 
@@ -167,7 +182,7 @@ export class RedisCircuitAdmin {
     const [state, wait, lease, channel] = this.keys(name);
     const message = `OPEN 0 ${this.sender}`;
     const deadline = await this.deadline();
-    const answer = (await this.client.eval(RELEASE_SCRIPT, 3, state, wait, lease, 0, 'operator', channel, message, deadline, RELEASE_KEEP_MS)) as number;
+    const answer = (await this.client.eval(RELEASE_SCRIPT, [state, wait, lease], [0, 'operator', channel, message, deadline, RELEASE_KEEP_MS])) as number;
     const outcome = answer === -4 ? 'closed' : answer === -5 ? 'probing' : answer === -2 ? 'late' : 'released';
     return { name, action: 'release', applied: outcome === 'released', outcome, before };
   }
@@ -177,7 +192,7 @@ export class RedisCircuitAdmin {
     const before = await this.describe(name);
     const [state, wait, lease, channel] = this.keys(name);
     const message = `CLOSED 0 ${this.sender}`;
-    const applied = await this.client.eval(SET_SCRIPT, 3, state, wait, lease, '', channel, message, await this.deadline(), 'operator');
+    const applied = await this.client.eval(SET_SCRIPT, [state, wait, lease], ['', channel, message, await this.deadline(), 'operator']);
     return { name, action: 'reset', applied: applied !== 0, outcome: applied === 0 ? 'late' : 'reset', before };
   }
 
@@ -186,48 +201,40 @@ export class RedisCircuitAdmin {
   }
 
   /**
-   * The circuits `names` and their subscriber counts, read in one MULTI (one
-   * round trip, one consistent snapshot, read-only commands: a Redis that
-   * pauses writes still answers it); `exists`: a key of it or a live member was found.
+   * The circuits `names` and their subscriber counts: each circuit's keys in one MULTI (one slot: one
+   * consistent snapshot of it, read-only commands: a Redis that pauses writes still answers it), and the
+   * subscribers summed over every node; `exists`: a key of it or a live member was found.
    */
-  private async read(names: readonly string[]): Promise<{ listing: CircuitListing; exists: boolean }[]> {
+  private async read(names: readonly string[], known?: readonly RedisClientAdapter[]): Promise<{ listing: CircuitListing; exists: boolean }[]> {
     if (names.length === 0) return [];
-    const multi = this.client.multi();
-    for (const name of names) {
-      const [state, wait, lease] = this.keys(name);
-      multi.get(state).pttl(wait).get(lease).pttl(lease);
-    }
-    multi.pubsub('NUMSUB', ...names.map((name) => this.keys(name)[3]));
-    const replies = await multi.exec();
-    if (replies === null) throw new Error('the MULTI was aborted');
-    const failed = replies.find(([error]) => error !== null);
-    if (failed !== undefined) throw failed[0];
-    const value = (i: number): unknown => replies[i]![1];
-    const counts = value(4 * names.length) as (string | number)[];
+    const nodes = known ?? (await this.client.nodes('all'));
+    const channels = names.map((name) => this.keys(name)[3]);
+    const [circuits, counts] = await Promise.all([
+      Promise.all(
+        names.map((name) => {
+          const [state, wait, lease, , window, meta] = this.keys(name);
+          const commands = [['GET', state], ['PTTL', wait], ['GET', lease], ['PTTL', lease], ['HGETALL', window], ['GET', meta], ['TIME']];
+          return this.client.multi(commands, state);
+        }),
+      ),
+      Promise.all(nodes.map(async (node) => (await node.command(['PUBSUB', 'NUMSUB', ...channels])) as (string | number)[])),
+    ]);
     return names.map((name, n) => {
-      const i = 4 * n;
-      const [state, wait, holder, leaseTtl] = [value(i) as string | null, value(i + 1) as number, value(i + 2) as string | null, value(i + 3) as number];
-      const members = Number(counts[2 * n + 1] ?? 0);
+      const replies = circuits[n]!;
+      const failed = replies.find((reply) => reply instanceof Error);
+      if (failed !== undefined) throw failed;
+      const [state, wait, holder, leaseTtl, window, meta, time] = replies as [string | null, number, string | null, number, unknown, string | null, unknown];
+      const members = counts.reduce((sum, reply) => sum + Number(reply[2 * n + 1] ?? 0), 0);
       // PTTL is -2 for a key that does not exist.
-      const exists = state !== null || holder !== null || wait !== -2 || members > 0;
-      return { listing: listing(name, state, wait, holder, leaseTtl, members), exists };
+      const rate = windowRate(window, meta, time);
+      const exists = state !== null || holder !== null || Number(wait) !== -2 || members > 0 || rate !== null;
+      return { listing: listing(name, state, Number(wait), holder, Number(leaseTtl), members, rate), exists };
     });
   }
 
-  private keys(name: string): [state: string, wait: string, lease: string, channel: string] {
-    const base = `${this.prefix}{${name}}`;
-    return [`${base}:state`, `${base}:wait`, `${base}:lease`, `${base}:events`];
-  }
-
-  /** The circuit name in `${prefix}{${name}}:${suffix}`, for one of `suffixes`. */
-  private nameOf(key: string, suffixes: readonly string[]): string | undefined {
-    const start = `${this.prefix}{`;
-    if (!key.startsWith(start)) return undefined;
-    for (const suffix of suffixes) {
-      const end = `}:${suffix}`;
-      if (key.endsWith(end) && key.length > start.length + end.length) return key.slice(start.length, key.length - end.length);
-    }
-    return undefined;
+  private keys(name: string): [state: string, wait: string, lease: string, channel: string, window: string, meta: string] {
+    const base = circuitBase(this.prefix, name);
+    return [`${base}:state`, `${base}:wait`, `${base}:lease`, `${base}:events`, `${base}:window`, `${base}:window:meta`];
   }
 
   /** The write deadline in Redis's clock ('0': none), the scripts' last-but-one argument. */
@@ -235,21 +242,21 @@ export class RedisCircuitAdmin {
     if (this.deadlineAt === undefined) return '0';
     if (this.clockOffset === undefined) {
       const sent = performance.now();
-      const [seconds, micros] = await this.client.time();
+      const redisNow = await this.client.time();
       const received = performance.now();
-      this.clockOffset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
+      this.clockOffset = redisNow - (sent + received) / 2;
     }
     return String(Math.floor(this.deadlineAt + this.clockOffset));
   }
 }
 
-function listing(name: string, state: string | null, wait: number, holder: string | null, leaseTtl: number, members: number): CircuitListing {
+function listing(name: string, state: string | null, wait: number, holder: string | null, leaseTtl: number, members: number, failureRate: number | null): CircuitListing {
   const leaseHolder = holder;
   const leaseMs = leaseHolder === null ? null : Math.max(0, leaseTtl);
   // Absent: CLOSED, whatever else is left (ACQUIRE_SCRIPT reads it so too).
-  if (state === null) return { name, state: 'CLOSED', isolated: false, waitMs: 0, leaseHolder, leaseMs, members, failureRate: null };
-  if (state === 'ISOLATED') return { name, state: 'OPEN', isolated: true, waitMs: null, leaseHolder, leaseMs, members, failureRate: null };
+  if (state === null) return { name, state: 'CLOSED', isolated: false, waitMs: 0, leaseHolder, leaseMs, members, failureRate };
+  if (state === 'ISOLATED') return { name, state: 'OPEN', isolated: true, waitMs: null, leaseHolder, leaseMs, members, failureRate };
   const waitMs = Math.max(0, wait);
   const reported = waitMs === 0 && leaseHolder !== null ? 'HALF_OPEN' : 'OPEN';
-  return { name, state: reported, isolated: false, waitMs, leaseHolder, leaseMs, members, failureRate: null };
+  return { name, state: reported, isolated: false, waitMs, leaseHolder, leaseMs, members, failureRate };
 }

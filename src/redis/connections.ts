@@ -113,19 +113,26 @@ export function connect(options: RedisCircuitStoreOptions): Connections {
     if (typeof url !== 'string') throw new TypeError('url must be a string');
     return { client: fromUrl(url, commandTimeout, redisOptions as Record<string, unknown> | undefined), ownsClient: true, commandTimeoutMs: commandTimeout, ...settings };
   }
-  if (typeof client !== 'object' || client === null) throw new TypeError(CLIENT_ERROR);
+  const adapter = adapt(client, commandTimeout);
   // The client's own timeout, where it has one, is the deadline Redis checks: ours would fail commands it still runs.
-  if (isIoredis(client)) {
-    const probe = new IoredisAdapter(client, commandTimeout, commandTimeout);
-    const commandTimeoutMs = probe.clientCommandTimeoutMs ?? commandTimeout;
-    return { client: new IoredisAdapter(client, commandTimeoutMs, commandTimeout), ownsClient: false, commandTimeoutMs, ...settings };
+  const commandTimeoutMs = adapter.clientCommandTimeoutMs ?? commandTimeout;
+  return { client: adapt(client, commandTimeoutMs, commandTimeout), ownsClient: false, commandTimeoutMs, ...settings };
+}
+
+/**
+ * The adapter of a client of yours: ioredis or node-redis, told apart by shape.
+ *
+ * @param deadlineMs - how long a command may take
+ * @param disconnectTimeoutMs - ioredis subscriber connections: how long a disconnect() may hold the socket
+ * @throws TypeError when `client` is neither
+ * @internal
+ */
+export function adapt(client: unknown, deadlineMs: number, disconnectTimeoutMs = deadlineMs): RedisClientAdapter {
+  if (typeof client === 'object' && client !== null) {
+    if (isIoredis(client)) return new IoredisAdapter(client, deadlineMs, disconnectTimeoutMs);
+    if (isNodeRedis(client)) return new NodeRedisAdapter(client, deadlineMs);
   }
-  if (isNodeRedis(client)) {
-    const probe = new NodeRedisAdapter(client, commandTimeout);
-    const commandTimeoutMs = probe.clientCommandTimeoutMs ?? commandTimeout;
-    return { client: new NodeRedisAdapter(client, commandTimeoutMs), ownsClient: false, commandTimeoutMs, ...settings };
-  }
-  throw new TypeError(`${CLIENT_ERROR}; got ${Object.prototype.toString.call(client)}`);
+  throw new TypeError(`${CLIENT_ERROR}; got ${client === null ? 'null' : typeof client === 'object' ? Object.prototype.toString.call(client) : typeof client}`);
 }
 
 /** The store's own client: ioredis when installed, else node-redis (loaded now, not before). */

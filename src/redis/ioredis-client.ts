@@ -77,7 +77,9 @@ export class IoredisAdapter implements RedisClientAdapter {
   }
 
   async multi(commands: readonly (readonly RedisArg[])[]): Promise<unknown[]> {
-    const replies = await withDeadline(this.client.multi(commands.map((command) => command.map(String))).exec(), this.deadlineMs);
+    // ioredis looks a batched command up by its method name: lower case.
+    const batch = commands.map(([name, ...args]) => [String(name).toLowerCase(), ...args.map(String)]);
+    const replies = await withDeadline(this.client.multi(batch).exec(), this.deadlineMs);
     if (replies === null) throw new Error('the MULTI was aborted');
     return replies.map(([error, value]) => error ?? value);
   }

@@ -150,7 +150,7 @@ export class RedisCircuitStore implements CircuitStore {
       },
       addToWindow: async (counts, window) => {
         const [calls, failures, slow] = (await this.command(() =>
-          this.client.eval(WINDOW_SCRIPT, [circuit.window], [window.duration / window.buckets, window.buckets, counts.calls, counts.failures, counts.slow]),
+          this.client.eval(WINDOW_SCRIPT, [circuit.window, `${circuit.window}:meta`], [window.duration / window.buckets, window.buckets, counts.calls, counts.failures, counts.slow]),
         )) as [number, number, number];
         return { calls, failures, slow };
       },

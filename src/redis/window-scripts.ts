@@ -33,9 +33,11 @@ redis.call('PUBLISH', ARGV[3], message)
 return -1
 `;
 
-// KEYS: window (a hash: c<bucket>, f<bucket>, s<bucket>).  ARGV: bucket width ms, buckets, calls, failures, slow.
+// KEYS: window (a hash: c<bucket>, f<bucket>, s<bucket>), meta ('<width> <buckets>', for the operator's view).
+// ARGV: bucket width ms, buckets, calls, failures, slow.
 // Adds the counts to the bucket of Redis's clock, drops the buckets that left the window, and returns what the
-// window holds: {calls, failures, slow}. The hash expires once its newest bucket left the window.
+// window holds: {calls, failures, slow}. Both keys expire once the newest bucket left the window. (The width is a
+// key of its own, not a field of the hash: a member of an older release reads every field as a bucket.)
 export const WINDOW_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -59,6 +61,35 @@ for i = 1, #held, 2 do
     totals[kind] = totals[kind] + tonumber(held[i + 1])
   end
 end
-redis.call('PEXPIRE', KEYS[1], math.ceil(width * (buckets + 1)))
+local ttl = math.ceil(width * (buckets + 1))
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SET', KEYS[2], ARGV[1] .. ' ' .. ARGV[2], 'PX', ttl)
 return { totals.c, totals.f, totals.s }
 `;
+
+/**
+ * The fleet window's failure rate as the admin reads it: the hash (HGETALL: a flat array, or an object or a
+ * Map, as the library gives it), its meta key, and Redis's TIME, read in one MULTI. `null`: no fleet window
+ * (or one written by a release that kept no width); 0 when it holds no call.
+ * @internal
+ */
+export function windowRate(hash: unknown, meta: string | null, time: unknown): number | null {
+  if (meta === null || hash === null || hash === undefined) return null;
+  const [width, buckets] = meta.split(' ').map(Number) as [number, number];
+  const [seconds, micros] = time as [string | number, string | number];
+  const newest = Math.floor((Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)) / width);
+  const entries: [string, unknown][] = Array.isArray(hash)
+    ? Array.from({ length: hash.length / 2 }, (_, i) => [String(hash[2 * i]), hash[2 * i + 1]])
+    : hash instanceof Map
+      ? [...(hash as Map<unknown, unknown>)].map(([field, value]) => [String(field), value])
+      : Object.entries(hash as Record<string, unknown>);
+  let calls = 0;
+  let failures = 0;
+  for (const [field, value] of entries) {
+    const bucket = Number(field.slice(1));
+    if (!(bucket > newest - buckets && bucket <= newest)) continue;
+    if (field[0] === 'c') calls += Number(value);
+    else if (field[0] === 'f') failures += Number(value);
+  }
+  return calls === 0 ? 0 : failures / calls;
+}
