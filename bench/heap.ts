@@ -5,7 +5,8 @@
  * Prints one JSON line.
  */
 import { createHook } from 'node:async_hooks';
-import { PEERS, THRESHOLD, TIMEOUT, cockatiel, cockatielWithTimeout, legacy, opossum, ours, oursWithTimeout } from './contenders';
+import { COUNT_WINDOW, PEERS, THRESHOLD, TIMEOUT, TIME_WINDOW, cockatiel, cockatielCount, cockatielSampling, cockatielWithTimeout, legacy, opossum } from './contenders';
+import { ours, oursCountWindow, oursSlowCalls, oursTimeWindow, oursWithTimeout } from './contenders';
 import { fails, work } from './work';
 
 declare const gc: () => void;
@@ -73,6 +74,21 @@ const makers: Record<string, Maker<any>> = {
     make: () => oursWithTimeout(LONG),
     call: (b: ReturnType<typeof ours>) => b.call(work),
   },
+  'count-window': {
+    label: `breaker with a count window (\`failureRate.window: { calls: ${COUNT_WINDOW.calls} }\`)`,
+    make: () => oursCountWindow(LONG),
+    call: (b: ReturnType<typeof ours>) => b.call(work),
+  },
+  'time-window': {
+    label: `breaker with a time window (\`failureRate.window: { duration: ${TIME_WINDOW.duration}, buckets: ${TIME_WINDOW.buckets} }\`)`,
+    make: () => oursTimeWindow(LONG),
+    call: (b: ReturnType<typeof ours>) => b.call(work),
+  },
+  'slow-calls': {
+    label: `breaker with that time window and \`slowCall\``,
+    make: () => oursSlowCalls(LONG),
+    call: (b: ReturnType<typeof ours>) => b.call(work),
+  },
   decorated: {
     label: '`@CircuitBreaker()` legacy: a decorated class of 4 methods, per breaker (class, prototype and closures included)',
     make: () => legacy.makeService({ failureThreshold: THRESHOLD, resetTimeout: LONG }),
@@ -88,6 +104,16 @@ const makers: Record<string, Maker<any>> = {
     label: `${PEERS.cockatiel.label}, \`ConsecutiveBreaker\``,
     make: () => cockatiel(LONG),
     call: (p: ReturnType<typeof cockatiel>) => p.execute(work),
+  },
+  'cockatiel-count': {
+    label: `${PEERS.cockatiel.label}, \`CountBreaker\` (size ${COUNT_WINDOW.calls})`,
+    make: () => cockatielCount(LONG),
+    call: (p: ReturnType<typeof cockatielCount>) => p.execute(work),
+  },
+  'cockatiel-sampling': {
+    label: `${PEERS.cockatiel.label}, \`SamplingBreaker\` (${TIME_WINDOW.duration} ms)`,
+    make: () => cockatielSampling(LONG),
+    call: (p: ReturnType<typeof cockatielSampling>) => p.execute(work),
   },
   'cockatiel-timeout': {
     label: `${PEERS.cockatiel.label}, \`ConsecutiveBreaker\` + timeout policy`,

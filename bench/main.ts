@@ -494,7 +494,7 @@ async function main(): Promise<void> {
 
   progress('heap and timers (child processes)');
   const heapCount = SMOKE ? 1000 : 10_000;
-  const heapLibs = ['breaker', 'timeout', 'decorated', 'opossum', 'cockatiel', 'cockatiel-timeout'] as const;
+  const heapLibs = ['breaker', 'count-window', 'time-window', 'slow-calls', 'timeout', 'decorated', 'opossum', 'cockatiel', 'cockatiel-count', 'cockatiel-sampling', 'cockatiel-timeout'] as const;
   const heaps = heapLibs.map((lib) => child<BreakerHeap>('breakers', lib, String(heapCount)));
   const heapOf = (lib: (typeof heapLibs)[number]): BreakerHeap => heaps[heapLibs.indexOf(lib)]!;
   const growthCalls = SMOKE ? 10_000 : 1_000_000;
@@ -545,6 +545,10 @@ async function main(): Promise<void> {
   target(med(2, NAMES.opossum) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than opossum defaults: ${x(med(2, NAMES.opossum) / worstRefusal)}`);
   target(med(2, NAMES.cockatiel) >= 3 * worstRefusal, `refusal while OPEN >= 3x faster than cockatiel: ${x(med(2, NAMES.cockatiel) / worstRefusal)}`);
   target(ourHeap.bytesPerBreaker <= 400, `<= 400 bytes per breaker: ${ourHeap.bytesPerBreaker.toFixed(0)}`);
+  const countHeap = heapOf('count-window').bytesPerBreaker;
+  const timeHeap = heapOf('time-window').bytesPerBreaker;
+  target(countHeap <= 400 + COUNT_WINDOW.calls, `count window of ${COUNT_WINDOW.calls} calls <= 400 + 1 byte a call (${400 + COUNT_WINDOW.calls}): ${countHeap.toFixed(0)}`);
+  target(timeHeap <= 400 + 16 * TIME_WINDOW.buckets, `time window of ${TIME_WINDOW.buckets} buckets <= 400 + 16 bytes a bucket (${400 + 16 * TIME_WINDOW.buckets}): ${timeHeap.toFixed(0)}`);
   const ourGrowth = growth.filter((_, i) => !growthOf[i]!.startsWith('opossum') && !growthOf[i]!.startsWith('cockatiel'));
   target(ourGrowth.every((g) => g.growthBytes < 64 * 1024), `no heap growth (< 64 KiB over ${growthCalls.toLocaleString('en-US')} calls): ${ourGrowth.map((g) => g.growthBytes).join(', ')} bytes`);
   const ourTimers = [heapOf('breaker'), heapOf('decorated')];

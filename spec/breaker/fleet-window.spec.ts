@@ -33,7 +33,22 @@ function setup(options: { minimumCalls?: number; threshold?: number; slowCall?: 
     },
   } satisfies WindowStore;
   const crossed: Array<[TripReason, number]> = [];
-  const window = new FleetWindow(tripStrategy(rule), rule, store, (reason, failures) => crossed.push([reason, failures]));
+  const fleetWindow = new FleetWindow(tripStrategy(rule), rule, store, (reason, failures) => crossed.push([reason, failures]));
+  // What the breaker does: it keeps the tally and hands it to every call.
+  const tally = fleetWindow.tally();
+  const window = {
+    timed: fleetWindow.timed,
+    success: (now: number, slow: boolean) => fleetWindow.success(tally, now, slow),
+    failure: (now: number, slow: boolean) => fleetWindow.failure(tally, now, slow),
+    reset: () => fleetWindow.reset(tally),
+    window: (now: number) => fleetWindow.window(tally, now),
+    get failures() {
+      return fleetWindow.failures();
+    },
+    get consecutive() {
+      return fleetWindow.consecutive(tally);
+    },
+  };
   return { window, store, sent, crossed };
 }
 
@@ -41,7 +56,8 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('FleetWindow: a member deciding on the fleet window', () => {
   it('sends nothing while its first bucket lasts, then its counts once, when the bucket rolls over', () => {
-    const { window, sent } = setup({ threshold: 0.9 });
+    // Slow calls are counted with slowCall (its threshold 1: they never trip here).
+    const { window, sent } = setup({ threshold: 0.9, slowCall: { duration: 50, threshold: 1 } });
     window.success(0, false);
     window.failure(10, true);
     window.success(99, false);
@@ -53,7 +69,7 @@ describe('FleetWindow: a member deciding on the fleet window', () => {
   });
 
   it('decides on the fleet counts of the reply plus what it has not sent, in the bucket the reply came in', async () => {
-    const { window, sent } = setup({ minimumCalls: 100 });
+    const { window, sent } = setup({ minimumCalls: 100, slowCall: { duration: 50, threshold: 1 } });
     window.success(0, false);
     window.success(WIDTH, false); // rolls: sends { 1, 0, 0 }
     sent[0]!.resolve({ calls: 10, failures: 3, slow: 2 });

@@ -13,7 +13,8 @@ import { countsAsFailure, resolveOnce, slowCallOf, withName, type CircuitBreaker
 import { CLOSED, DISABLED, ISOLATED, arrive, backedOff, openFor, probing, publicState } from './rules';
 import { onCountedFailure, onIgnoredError, onSuccess, type BreakerState } from './rules';
 import { windowStats, type CircuitBreakerStats } from './stats';
-import { tripStrategy, type TripStrategy } from './trip-strategy';
+import { Seldom } from './seldom';
+import { tripStrategy, type Tally, type TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
 
@@ -24,14 +25,6 @@ const PLAIN = 0;
 const OWN_PROMISE = 1;
 /** `slowCall`: each call notes when it started. */
 const NOTING_START = 2;
-
-/** A breaker's seldom-used parts. */
-class Seldom {
-  isolation: IsolationGroup | undefined = undefined;
-  deadlines: Deadlines | undefined = undefined;
-  timeouts = 0;
-  fallbacks = 0;
-}
 
 /**
  * A circuit breaker. After `failureThreshold` consecutive failures it OPENs
@@ -59,27 +52,22 @@ export class CircuitBreaker<F = never> {
   /** The current period's promise reactions: made on its first call, never per call. */
   private onFulfilled: Settle | undefined;
   private onRejected: Settle | undefined;
+  /** The trip rule's strategy (shared by the breakers with the rule) and this breaker's counts under it. */
   private strategy!: TripStrategy;
+  private tally!: Tally;
   /** How an admitted call runs: the hot path, with a promise of its own (guarded-call.ts), or noting when it started. */
   private path!: CallPath;
 
-  private resetTimeoutNow!: number;
-  /** @internal Made when a `store` is set and the breaker is named. */
-  fleet: FleetLink | undefined;
-  /** What few breakers use (an isolation, a timeout's deadlines): made on first use, so most breakers stay small. */
+  /**
+   * What a breaker that runs CLOSED and succeeds never needs (listeners, a
+   * fleet, the counts of failures and refusals, a backoff): made on first
+   * use, as a field each it would cost every breaker 8 bytes a field.
+   */
   private seldom: Seldom | undefined;
 
   private calls = 0;
   private successes = 0;
   private failures = 0;
-  private ignored = 0;
-  private refusals = 0;
-  private lateOutcomes = 0;
-  private opened = 0;
-  private lastFailureAt: number | null = null;
-
-  /** Made on the first `onX()`. */
-  private events: BreakerEvents | undefined;
 
   /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
   constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
@@ -96,10 +84,10 @@ export class CircuitBreaker<F = never> {
     const named = this.options === undefined || options.name === this.options.name ? options : withName(options, this.options.name);
     (this as { options: ResolvedOptions }).options = named;
     this.strategy = this.makeStrategy();
+    this.tally = this.strategy.tally();
     // A fallback for refusals alone leaves the CLOSED path as it is.
     this.path = options.timeout !== undefined || options.fallbackOnFailure ? OWN_PROMISE : slowCallOf(options) === undefined ? PLAIN : NOTING_START;
     if (this.seldom !== undefined) this.seldom.deadlines = undefined; // none pending: configure() only reaches a breaker not called yet
-    this.resetTimeoutNow = options.resetTimeout;
   }
 
   /** The name in events, logs, metrics and refusals (`Class#method` for a decorated method). */
@@ -112,12 +100,27 @@ export class CircuitBreaker<F = never> {
     (this as { options: ResolvedOptions }).options = withName(this.options, name);
   }
 
+  /** @internal Made when a `store` is set and the breaker is named. */
+  get fleet(): FleetLink | undefined {
+    return this.seldom?.fleet;
+  }
+
+  /** @internal */
+  set fleet(link: FleetLink | undefined) {
+    if (link !== undefined || this.seldom !== undefined) this.extras().fleet = link;
+  }
+
+  /** The wait of the next opening: `resetTimeout`, longer after failed probes with a backoff. */
+  private get resetTimeoutNow(): number {
+    return this.seldom?.backedOff ?? this.options.resetTimeout;
+  }
+
   /** @internal Joins the fleet circuit of this breaker's name, when a `store` is set. */
   joinFleet(): void {
     const store = this.options.store;
     if (store === undefined || this.fleet !== undefined) return;
     this.fleet = new FleetLink(this, store, this.name);
-    this.strategy = this.makeStrategy();
+    this.strategy = this.makeStrategy(); // over the same rule: the tally stays
   }
 
   /** The trip rule's strategy; a time-window rate rule with a store that keeps windows decides on the fleet's window. */
@@ -273,9 +276,10 @@ export class CircuitBreaker<F = never> {
   }
 
   private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
-    this.refusals++;
+    const extras = this.extras();
+    extras.refusals++;
     const exception = refusalException(this.name, retryAfter);
-    announceRefusal(this.events, this, retryAfter);
+    announceRefusal(extras.events, this, retryAfter);
     if (this.options.fallback === undefined) return Promise.reject(exception);
     return this.useFallback(exception, thisArg, args);
   }
@@ -293,48 +297,50 @@ export class CircuitBreaker<F = never> {
   /** @internal `startedAt`: when the call started, with `slowCall` (else NaN: never slow). */
   settleFulfilled(period: number, startedAt = NaN): void {
     this.successes++;
-    if (period !== this.period) return void this.lateOutcomes++;
+    if (period !== this.period) return void this.extras().lateOutcomes++;
     const effect = onSuccess(this.current, this.options.halfOpenProbes);
     if (effect === 'count') {
       const strategy = this.strategy;
       const now = strategy.timed ? this.now() : 0;
-      const reason = strategy.success(now, this.isSlow(startedAt, now));
-      if (reason !== undefined) this.trip(strategy.timed ? now : this.now(), reason, strategy.failures, undefined);
+      const reason = strategy.success(this.tally, now, this.isSlow(startedAt, now));
+      if (reason !== undefined) this.trip(strategy.timed ? now : this.now(), reason, strategy.failures(this.tally), undefined);
     } else if (effect === 'close') {
       this.transition(CLOSED, 'probe-succeeded');
       this.fleet?.tellClosed('probe');
     } else if (effect !== 'nothing') {
       this.current = effect; // a probe succeeded; others are still to
     }
-    announceSuccess(this.events, this);
+    announceSuccess(this.seldom?.events, this);
   }
 
   /** @internal @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
   settleRejected(period: number, error: unknown, own: boolean, startedAt = NaN): boolean {
     if (!own && !countsAsFailure(this.options.isFailure, error)) {
-      this.ignored++;
-      if (period !== this.period) this.lateOutcomes++;
+      const extras = this.extras();
+      extras.ignored++;
+      if (period !== this.period) extras.lateOutcomes++;
       else this.current = onIgnoredError(this.current, this.options.halfOpenProbes);
       return false;
     }
     this.failures++;
     const now = this.now();
-    this.lastFailureAt = now;
+    const extras = this.extras();
+    extras.lastFailureAt = now;
     if (period !== this.period) {
-      this.lateOutcomes++;
+      extras.lateOutcomes++;
       return true;
     }
     let failures = 0;
     const effect = onCountedFailure(this.current);
     if (effect === 'count') {
-      const reason = this.strategy.failure(now, this.isSlow(startedAt, now));
-      failures = this.strategy.failures;
+      const reason = this.strategy.failure(this.tally, now, this.isSlow(startedAt, now));
+      failures = this.strategy.failures(this.tally);
       if (reason !== undefined) this.trip(now, reason, failures, error);
     } else if (effect === 'reopen') {
-      this.resetTimeoutNow = backedOff(this.resetTimeoutNow, this.options.backoffMultiplier, this.options.maxResetTimeout);
+      extras.backedOff = backedOff(this.resetTimeoutNow, this.options.backoffMultiplier, this.options.maxResetTimeout);
       this.trip(now, 'probe-failed', 0, error);
     }
-    announceFailure(this.events, this, error, failures);
+    announceFailure(extras.events, this, error, failures);
     return true;
   }
 
@@ -369,12 +375,12 @@ export class CircuitBreaker<F = never> {
 
   /** @internal */
   countLateOutcome(): void {
-    this.lateOutcomes++;
+    this.extras().lateOutcomes++;
   }
 
   private trip(openedAt: number, reason: TransitionReason, failures: number, error: unknown): void {
     const wait = this.resetTimeoutNow;
-    this.opened++;
+    this.extras().opened++;
     const fleet = this.fleet;
     const by = reason === 'probe-failed' ? 'probe' : 'trip';
     // With a quorum this member opens alone, until enough members tripped for the fleet to open.
@@ -394,14 +400,14 @@ export class CircuitBreaker<F = never> {
     this.onFulfilled = undefined;
     this.onRejected = undefined;
     // A new period counts afresh; an isolation keeps the count it interrupted on show (stats), until released.
-    if (next !== ISOLATED) this.strategy.reset();
+    if (next !== ISOLATED) this.strategy.reset(this.tally);
     // Closing, however it happens (probe, reset, release, enable), ends the backoff.
-    if (next === CLOSED || next === DISABLED) this.resetTimeoutNow = this.options.resetTimeout;
+    if ((next === CLOSED || next === DISABLED) && this.seldom !== undefined) this.seldom.backedOff = undefined;
     // Not when an OPEN wait is re-read, nor between HALF_OPEN's probe states.
     if (previous.kind === next.kind) return;
     const change: StateChangeEvent = { breaker: this.name, from: publicState(previous), to: publicState(next), reason };
     const probeAt = next.kind === 'OPEN' ? next.probeAt : Infinity;
-    announceTransition(this.events, this.options.logger, change, next.kind, probeAt, trip ?? { failures: 0, error: undefined, wait: this.resetTimeoutNow });
+    announceTransition(this.seldom?.events, this.options.logger, change, next.kind, probeAt, trip ?? { failures: 0, error: undefined, wait: this.resetTimeoutNow });
   }
 
   /** @internal The clock, as a finite number (clock.ts). */
@@ -411,7 +417,7 @@ export class CircuitBreaker<F = never> {
 
   /** @internal The fleet opened the circuit here, from CLOSED: an opening, for the stats. */
   countOpening(): void {
-    this.opened++;
+    this.extras().opened++;
   }
 
   // ---- manual control (manual-control.ts) ----------------------------------
@@ -443,7 +449,7 @@ export class CircuitBreaker<F = never> {
   // ---- observation ----------------------------------------------------------
 
   private listeners(): BreakerEvents {
-    return (this.events ??= new BreakerEvents());
+    return (this.extras().events ??= new BreakerEvents());
   }
 
   /** Every transition. @returns a handle whose `dispose()` stops listening. */
@@ -476,20 +482,20 @@ export class CircuitBreaker<F = never> {
       isolated: state === ISOLATED,
       disabled: state === DISABLED,
       alone: state.kind === 'OPEN' && state.alone,
-      consecutiveFailures: this.strategy.consecutive,
+      consecutiveFailures: this.strategy.consecutive(this.tally),
       calls: this.calls,
       successes: this.successes,
       failures: this.failures,
-      ignored: this.ignored,
-      refusals: this.refusals,
+      ignored: this.seldom?.ignored ?? 0,
+      refusals: this.seldom?.refusals ?? 0,
       timeouts: this.seldom?.timeouts ?? 0,
       fallbacks: this.seldom?.fallbacks ?? 0,
-      lateOutcomes: this.lateOutcomes,
-      opened: this.opened,
-      lastFailureAt: this.lastFailureAt,
+      lateOutcomes: this.seldom?.lateOutcomes ?? 0,
+      opened: this.seldom?.opened ?? 0,
+      lastFailureAt: this.seldom?.lastFailureAt ?? null,
       nextProbeAt: state.kind === 'OPEN' ? state.probeAt : null,
       resetTimeout: this.resetTimeoutNow,
-      ...windowStats(this.options.rule, this.strategy.window(this.strategy.timed ? this.now() : 0)),
+      ...windowStats(this.options.rule, this.strategy.window(this.tally, this.strategy.timed ? this.now() : 0)),
     };
   }
 

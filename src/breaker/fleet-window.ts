@@ -1,5 +1,5 @@
 import type { TripRule } from './trip-options';
-import { rateReason, type TripReason, type TripStrategy, type WindowCounts } from './trip-strategy';
+import { rateReason, type Tally, type TripReason, type TripStrategy, type WindowCounts } from './trip-strategy';
 
 type RateRule = Extract<TripRule, { kind: 'rate' }>;
 
@@ -52,32 +52,37 @@ export class FleetWindow implements TripStrategy {
     this.slowThreshold = rule.slowCall === undefined ? Infinity : rule.slowCall.threshold;
   }
 
-  get failures(): number {
+  /** The member's own window's tally (a FleetWindow is the member's own: it keeps the rest in its fields). */
+  tally(): Tally {
+    return this.local.tally();
+  }
+
+  failures(): number {
     return this.estimate().failures;
   }
 
-  get consecutive(): number {
-    return this.local.consecutive;
+  consecutive(tally: Tally): number {
+    return this.local.consecutive(tally);
   }
 
-  success(now: number, slow: boolean): TripReason | undefined {
-    return this.record(now, 0, slow ? 1 : 0, this.local.success(now, slow));
+  success(tally: Tally, now: number, slow: boolean): TripReason | undefined {
+    return this.record(now, 0, slow ? 1 : 0, this.local.success(tally, now, slow));
   }
 
-  failure(now: number, slow: boolean): TripReason | undefined {
-    return this.record(now, 1, slow ? 1 : 0, this.local.failure(now, slow));
+  failure(tally: Tally, now: number, slow: boolean): TripReason | undefined {
+    return this.record(now, 1, slow ? 1 : 0, this.local.failure(tally, now, slow));
   }
 
-  reset(): void {
-    this.local.reset();
+  reset(tally: Tally): void {
+    this.local.reset(tally);
     this.unsentCalls = this.unsentFailures = this.unsentSlow = 0;
     this.bucket = -Infinity;
     this.fleet = undefined;
     this.generation++;
   }
 
-  window(now: number): WindowCounts {
-    const local = this.local.window(now)!;
+  window(tally: Tally, now: number): WindowCounts {
+    const local = this.local.window(tally, now)!;
     return this.store.available && this.fleetKnown(Math.floor(now / this.width)) ? this.estimate() : local;
   }
 

@@ -84,7 +84,7 @@ export function resolveTripRule(given: Readonly<Record<string, unknown>>, failur
     const slow = plainObject('slowCall', given.slowCall, ['duration', 'threshold']);
     slowCall = { duration: positiveMilliseconds('slowCall.duration', slow.duration), threshold: fraction('slowCall.threshold', slow.threshold) };
   }
-  return { rule: Object.freeze({ kind: 'rate', threshold, minimumCalls, window: Object.freeze(window), slowCall: slowCall && Object.freeze(slowCall) }), halfOpenProbes };
+  return { rule: rateRule(threshold, minimumCalls, window, slowCall), halfOpenProbes };
 }
 
 function resolveHalfOpen(halfOpen: unknown): number {
@@ -146,6 +146,30 @@ function consecutiveRule(failureThreshold: number): TripRule {
   if (rule === undefined) {
     rule = Object.freeze({ kind: 'consecutive', failureThreshold });
     consecutiveRules.set(failureThreshold, rule);
+  }
+  return rule;
+}
+
+/**
+ * One frozen rate rule per distinct value, shared by the breakers with it
+ * (the keys of a keyed breaker, the methods under one set of defaults): a
+ * rule is three objects and a boxed fraction, over 100 bytes a breaker.
+ * Bounded: past `MAX_SHARED_RULES` distinct rules, new ones are not kept.
+ */
+const rateRules = new Map<string, TripRule>();
+const MAX_SHARED_RULES = 256;
+function rateRule(
+  threshold: number,
+  minimumCalls: number,
+  window: { kind: 'calls'; calls: number } | { kind: 'time'; duration: number; buckets: number },
+  slowCall: { duration: number; threshold: number } | undefined,
+): TripRule {
+  const size = window.kind === 'calls' ? window.calls : `${window.duration}/${window.buckets}`;
+  const key = `${threshold} ${minimumCalls} ${window.kind} ${size} ${slowCall === undefined ? '' : `${slowCall.duration} ${slowCall.threshold}`}`;
+  let rule = rateRules.get(key);
+  if (rule === undefined) {
+    rule = Object.freeze({ kind: 'rate', threshold, minimumCalls, window: Object.freeze(window), slowCall: slowCall && Object.freeze(slowCall) });
+    if (rateRules.size < MAX_SHARED_RULES) rateRules.set(key, rule);
   }
   return rule;
 }
