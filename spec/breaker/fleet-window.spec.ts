@@ -68,6 +68,23 @@ describe('FleetWindow: a member deciding on the fleet window', () => {
     expect(sent).to.have.length(1);
   });
 
+  it('after a quiet spell as long as the window, drops the counts it had not sent rather than sending them into the fleet\'s window of now', () => {
+    const { window, sent } = setup({ threshold: 0.9 });
+    window.success(0, false);
+    window.failure(10, false);
+    window.success(10 * WIDTH, false); // ten buckets later: those two outcomes left the window
+    expect(sent).to.have.length(0);
+    window.success(11 * WIDTH, false); // the next roll-over sends only what came after the spell
+    expect(sent.map((s) => s.counts)).to.deep.equal([{ calls: 1, failures: 0, slow: 0 }]);
+  });
+
+  it('sends the counts it had not sent after a quiet spell shorter than the window', () => {
+    const { window, sent } = setup({ threshold: 0.9 });
+    window.success(0, false);
+    window.success(9 * WIDTH, false); // nine buckets later: still in the window
+    expect(sent.map((s) => s.counts)).to.deep.equal([{ calls: 1, failures: 0, slow: 0 }]);
+  });
+
   it('decides on the fleet counts of the reply plus what it has not sent, in the bucket the reply came in', async () => {
     const { window, sent } = setup({ minimumCalls: 100, slowCall: { duration: 50, threshold: 1 } });
     window.success(0, false);

@@ -24,6 +24,7 @@ export interface WindowStore {
 export class FleetWindow implements TripStrategy {
   readonly timed = true;
   private readonly width: number;
+  private readonly buckets: number;
   private readonly slowThreshold: number;
   /** Counted here and not yet sent. */
   private unsentCalls = 0;
@@ -49,6 +50,7 @@ export class FleetWindow implements TripStrategy {
   ) {
     const window = rule.window as { readonly duration: number; readonly buckets: number };
     this.width = window.duration / window.buckets;
+    this.buckets = window.buckets;
     this.slowThreshold = rule.slowCall === undefined ? Infinity : rule.slowCall.threshold;
   }
 
@@ -90,7 +92,10 @@ export class FleetWindow implements TripStrategy {
     if (!this.store.available) return localReason; // the store is away: this member's window decides
     const bucket = Math.floor(now / this.width);
     if (bucket > this.bucket) {
-      if (this.unsentCalls > 0) this.send(); // the bucket rolled over: its counts go out, once
+      // The bucket rolled over: its counts go out, once. Redis adds them to its bucket of now, so counts a quiet
+      // spell as long as the window kept here would enter the fleet's window after they left this member's: dropped.
+      if (this.unsentCalls > 0 && bucket - this.bucket < this.buckets) this.send();
+      else this.unsentCalls = this.unsentFailures = this.unsentSlow = 0;
       this.bucket = bucket;
     }
     this.unsentCalls++;
