@@ -13,8 +13,9 @@
  *    OPEN to each other's (propagation), and from the start of its two calls to the last process
  *    OPEN (trip to everywhere: one Redis round trip for its counts, the trip, the push).
  * 3. Redis commands per process per second at a steady STEADY_RATE calls a second over the four
- *    processes, all succeeding and then with one in FAIL_EVERY failing: `INFO commandstats` before
- *    and after (every command, and the window script's EVAL alone), for two windows.
+ *    processes, all succeeding and then with one in FAIL_EVERY failing, for two windows: the commands
+ *    the processes send (MONITOR, a script's own calls left out) and those Redis ran (`INFO commandstats`,
+ *    which counts a script's own calls too).
  * 4. A CLOSED call's cost with a shared window beside the same options without a store (and the
  *    consecutive rule), in this process with a real RedisCircuitStore: interleaved rounds of
  *    mitata's `measure`, the same harness as bench/main.ts.
@@ -196,25 +197,35 @@ async function ratePropagation(workers: readonly Worker[], admin: Redis): Promis
 
 // ---- 3. commands per process per second ---------------------------------------------------------
 
-/**
- * Commands only the store's scripts run (the window script's HINCRBY, HGETALL, HDEL, PEXPIRE, TIME):
- * `INFO commandstats` counts a script's own calls too, and the store never sends these itself.
- */
-const SCRIPT_ONLY = new Set(['hincrby', 'hgetall', 'hdel', 'pexpire', 'time']);
-
-async function commandStats(admin: Redis): Promise<{ all: number; sent: number; eval: number }> {
+/** Every command Redis ran (`INFO commandstats`, which counts a script's own calls too), our INFO aside. */
+async function commandsRun(admin: Redis): Promise<number> {
   const text = await admin.info('commandstats');
   let all = 0;
+  for (const match of text.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g)) if (match[1] !== 'info') all += Number(match[2]);
+  return all;
+}
+
+/**
+ * The commands clients send, as MONITOR shows them (a script's own calls are shown from "lua": left out),
+ * until `stop()`: every command, and the EVALs.
+ */
+async function watchCommands(url: string): Promise<{ stop: () => Promise<{ sent: number; evals: number }> }> {
+  const watcher = new Redis(url, { maxRetriesPerRequest: 1 });
+  const monitor = await watcher.monitor();
   let sent = 0;
   let evals = 0;
-  for (const match of text.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g)) {
-    const calls = Number(match[2]);
-    if (match[1] === 'info') continue; // ours
-    all += calls;
-    if (!SCRIPT_ONLY.has(match[1]!)) sent += calls;
-    if (match[1] === 'eval' || match[1] === 'evalsha') evals += calls;
-  }
-  return { all, sent, eval: evals };
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua') return;
+    sent++;
+    if (/^eval/i.test(args[0] ?? '')) evals++;
+  });
+  return {
+    stop: async () => {
+      monitor.disconnect();
+      watcher.disconnect();
+      return { sent, evals };
+    },
+  };
 }
 
 interface SteadyRow {
@@ -230,26 +241,28 @@ interface SteadyRow {
   refused: number;
 }
 
-async function steadyCommands(workers: readonly Worker[], admin: Redis, window: { duration: number; buckets: number }, failEvery: number): Promise<SteadyRow> {
+async function steadyCommands(workers: readonly Worker[], admin: Redis, url: string, window: { duration: number; buckets: number }, failEvery: number): Promise<SteadyRow> {
   const name = `bench-steady-${window.duration}-${failEvery}`;
   await makeBreaker(workers, admin, name, { failureRate: { threshold: 0.5, minimumCalls: 20, window }, resetTimeout: 60_000 });
   await sleep(300); // the joins' reads are done
-  const before = await commandStats(admin);
+  const before = await commandsRun(admin);
+  const watch = await watchCommands(url);
   const started = now();
   const results = await Promise.all(
     workers.map((w) => w.request<SteadyResult>({ cmd: 'steady', name, perSecond: STEADY_RATE / PROCESSES, ms: STEADY_MS, failEvery }, STEADY_MS + 10_000)),
   );
   const seconds = (now() - started) / 1000;
-  const after = await commandStats(admin);
+  const seen = await watch.stop();
+  const after = await commandsRun(admin);
   for (const r of results) if (r.state !== 'CLOSED') throw new Error(`${name}: the steady traffic tripped the circuit (${r.state})`);
   const calls = results.reduce((sum, r) => sum + r.calls, 0);
   return {
     window: `\`{ duration: ${window.duration}, buckets: ${window.buckets} }\``,
     traffic: failEvery === 0 ? 'every call succeeds' : `one call in ${failEvery} fails`,
     callsPerSecond: calls / seconds,
-    commandsPerProcessPerSecond: (after.all - before.all) / PROCESSES / seconds,
-    sentPerProcessPerSecond: (after.sent - before.sent) / PROCESSES / seconds,
-    evalsPerProcessPerSecond: (after.eval - before.eval) / PROCESSES / seconds,
+    commandsPerProcessPerSecond: (after - before) / PROCESSES / seconds,
+    sentPerProcessPerSecond: seen.sent / PROCESSES / seconds,
+    evalsPerProcessPerSecond: seen.evals / PROCESSES / seconds,
     bucketsPerSecond: 1000 / (window.duration / window.buckets),
     slowest: Math.max(...results.map((r) => r.slowest)),
     failed: results.reduce((sum, r) => sum + r.failed, 0),
@@ -360,9 +373,9 @@ async function main(): Promise<void> {
     process.stderr.write('bench:fleet: commands per process per second\n');
     const steadyRows: SteadyRow[] = [];
     for (const window of [SHARED_WINDOW, { duration: 2_000, buckets: 10 }]) {
-      for (const failEvery of [0, FAIL_EVERY]) steadyRows.push(await steadyCommands(workers, admin, window, failEvery));
+      for (const failEvery of [0, FAIL_EVERY]) steadyRows.push(await steadyCommands(workers, admin, server.url, window, failEvery));
     }
-    print(`### Redis commands per process per second, ${STEADY_RATE.toLocaleString('en-US')} calls a second over ${PROCESSES} processes (${STEADY_MS / 1000} s each, \`INFO commandstats\`)`);
+    print(`### Redis commands per process per second, ${STEADY_RATE.toLocaleString('en-US')} calls a second over ${PROCESSES} processes (${STEADY_MS / 1000} s each; sent: \`MONITOR\`, ran: \`INFO commandstats\`)`);
     print();
     print('| window | traffic | calls/s measured | commands sent / process / s | of which window EVALs | buckets / s (the bound while calls succeed) | commands Redis ran / process / s (the scripts\' own included) | slowest call, ms | failed / refused |');
     print('|---|---|---:|---:|---:|---:|---:|---:|---:|');
