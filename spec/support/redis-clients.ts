@@ -72,6 +72,9 @@ export function makeClusterClient(library: Library, nodes: readonly { host: stri
   const client = createCluster({
     rootNodes: nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
     defaults: { disableOfflineQueue: true, socket: { connectTimeout, reconnectStrategy: () => every } },
+    // A node that stops answering makes the cluster re-read its slot map this long after it first tries to
+    // reconnect (5 s by default): until then the slot of a failed primary is not served, whoever took over.
+    topologyRefreshOnReconnectionAttemptStrategy: 500,
   });
   client.on('error', () => undefined);
   client.connect().catch(() => undefined);

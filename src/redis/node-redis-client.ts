@@ -194,7 +194,10 @@ function subscription(
     (connection) => {
       if (closed) return;
       client = connection;
-      connection.on('error', () => undefined);
+      // Its reconnect strategy gave up when an error leaves it closed (node-redis 6 also says 'terminated').
+      connection.on('error', () => {
+        if (!connection.isOpen && !closed) events.ended();
+      });
       // node-redis subscribes again by itself on a reconnect, before it says 'ready'.
       connection.on('ready', () => events.ready());
       connection.on('reconnecting', () => events.lost());
