@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { findRedisServer, RedisServer } from './redis-server';
 
@@ -159,13 +158,4 @@ export function findRedisCli(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Whether something accepts connections on `port` (a node that was killed does not). */
-export function listening(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
