@@ -1,8 +1,9 @@
 /**
  * `circuit-breaker-decorator/redis`: one circuit for a fleet of processes,
- * shared through Redis with `RedisCircuitStore` (ioredis 5 or 6, an optional
- * peer dependency: install it to use this). Pass the store as a breaker's
- * `store` option; breakers of the same name on the same Redis share a circuit.
+ * shared through Redis with `RedisCircuitStore`: one server, Sentinel (through
+ * ioredis) or a Redis Cluster, with ioredis or node-redis (`redis`) 5 or 6,
+ * optional peer dependencies: install the one you use. Pass the store as a
+ * breaker's `store` option; breakers of the same name on the same Redis share a circuit.
  *
  * @example
  * ```ts

@@ -8,6 +8,14 @@
  * circuit nobody trips or probes any more (a key of a keyed breaker that went
  * idle) leaves nothing in Redis; read after that, it is CLOSED. Only an
  * operator's ISOLATED state has no TTL: it stays until released.
+ *
+ * Redis Cluster: every key a script is given (KEYS) is one circuit's, `${prefix}{${tag}}:...` (keys.ts), so
+ * each script runs on the one primary of that tag's slot; nothing else is read or written. The channel is an
+ * argument, not a key: PUBLISH from a script is classic pub/sub, which a cluster broadcasts to every node,
+ * so a member subscribed on any node (primary or replica) hears it. Sharded pub/sub (SPUBLISH, Redis 7)
+ * would keep a message on its shard, but it needs Redis 7 where the store supports 5, a subscriber per
+ * shard that moves with its slots, and its clients' support is younger; transitions are rare (a trip, a
+ * probe's outcome), so the broadcast costs the cluster nothing that matters.
  */
 
 // A transition the store gave up waiting for (a command timeout, Redis hung) must not take effect when Redis
