@@ -201,13 +201,10 @@ describe('fleet: the fleet window and quorum across real processes', function ()
     console.log(`      all four OPEN ${(now() - started).toFixed(0)} ms after the 12th failure's burst began`);
   });
 
-  // Pending: fails against src/breaker/fleet-window.ts as of this commit. FleetWindow.record() sends the counts a
-  // process had not sent yet with its next outcome whatever their age, and Redis adds them to the bucket of its clock
-  // now: 19 outcomes (15 successes) a process held when it went quiet reach the fleet's window after the quiet spell
-  // and dilute the burst's 24 failures below the threshold (the same burst opens all four without that earlier
-  // traffic, and each process's own window has long dropped those outcomes). Un-skip once counts older than the
-  // window are dropped rather than sent.
-  it.skip('a burst after a quiet spell: the counts a process had not sent when it went quiet do not enter the fleet\'s window', async () => {
+  // Redis adds what a member sends to its bucket of now: counts a member held over a quiet spell longer than the
+  // window must be dropped, not sent (they were, before a1a4266: the burst's 24 failures, diluted by the 60 earlier
+  // successes, opened nothing).
+  it('a burst after a quiet spell: the counts a process had not sent when it went quiet do not enter the fleet\'s window', async () => {
     await start({ failureRate: { threshold: 0.5, minimumCalls: 20, window: WINDOW } });
     for (const w of fleet) {
       await w.request<Burst>({ cmd: 'burst', n: 15, spreadMs: 1, outcome: 'ok' });
