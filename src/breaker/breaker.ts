@@ -1,20 +1,19 @@
-import { refusalException } from '../errors/circuit-breaker-open-exception';
 import { describeValue } from '../common/describe-value';
 import type { Disposable } from '../events/listeners';
 import type { CircuitState, CloseEvent, FailureEvent, HalfOpenEvent, OpenEvent, RefusalEvent } from '../events/types';
 import type { StateChangeEvent, SuccessEvent, TransitionReason } from '../events/types';
-import { BreakerEvents, announceFailure, announceRefusal, announceSuccess, announceTransition, type Trip } from './announce';
+import { admit } from './admission';
+import { BreakerEvents, announceTransition, type Trip } from './announce';
 import { readClock } from './clock';
 import { FleetLink } from './fleet-link';
-import { FleetWindow } from './fleet-window';
 import { disable, enable, isolate, reset, type IsolationGroup } from './manual-control';
 import { Deadlines, callGuarded, isThenable, type AnyFunction } from './guarded-call';
-import { countsAsFailure, resolveOnce, slowCallOf, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
-import { CLOSED, DISABLED, ISOLATED, arrive, backedOff, openFor, probing, publicState } from './rules';
-import { onCountedFailure, onIgnoredError, onSuccess, type BreakerState } from './rules';
+import { resolveOnce, slowCallOf, withName, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { settleFulfilled, settleRejected, strategyOf } from './outcomes';
+import { CLOSED, DISABLED, ISOLATED, publicState, type BreakerState } from './rules';
 import { windowStats, type CircuitBreakerStats } from './stats';
 import { Seldom } from './seldom';
-import { tripStrategy, type Tally, type TripStrategy } from './trip-strategy';
+import type { Tally, TripStrategy } from './trip-strategy';
 
 type Settle = (value: unknown) => void;
 
@@ -34,10 +33,12 @@ const NOTING_START = 2;
  *
  * Its states keep no timers: time is read from the clock when a call arrives
  * (a `timeout` arms one timer, only while calls with it are pending). Jobs
- * live beside it: rules.ts (the state table), guarded-call.ts (timeout and
+ * live beside it: rules.ts (the state table), admission.ts (a call arriving
+ * while not CLOSED, refusals, the fallback), outcomes.ts (what an outcome
+ * does: counting, the trip rule, tripping), guarded-call.ts (timeout and
  * fallback), fleet-link.ts (a store), manual-control.ts (an operator's
- * controls), announce.ts (events). Construct it through the exported
- * `CircuitBreaker` (`new CircuitBreaker(options)`).
+ * controls), announce.ts (events), seldom.ts (what few breakers use).
+ * Construct it through the exported `CircuitBreaker` (`new CircuitBreaker(options)`).
  *
  * @typeParam F - what the `fallback` option returns (`never` without one).
  */
@@ -52,9 +53,10 @@ export class CircuitBreaker<F = never> {
   /** The current period's promise reactions: made on its first call, never per call. */
   private onFulfilled: Settle | undefined;
   private onRejected: Settle | undefined;
-  /** The trip rule's strategy (shared by the breakers with the rule) and this breaker's counts under it. */
-  private strategy!: TripStrategy;
-  private tally!: Tally;
+  /** @internal The trip rule's strategy (shared by the breakers with the rule). */
+  strategy!: TripStrategy;
+  /** @internal This breaker's counts under it. */
+  tally!: Tally;
   /** How an admitted call runs: the hot path, with a promise of its own (guarded-call.ts), or noting when it started. */
   private path!: CallPath;
 
@@ -66,8 +68,10 @@ export class CircuitBreaker<F = never> {
   private seldom: Seldom | undefined;
 
   private calls = 0;
-  private successes = 0;
-  private failures = 0;
+  /** @internal Outcomes of admitted calls (outcomes.ts counts them). */
+  successes = 0;
+  /** @internal */
+  failures = 0;
 
   /** @internal Use the exported `CircuitBreaker`. `extraOptionNames` are options a decorator handles. */
   constructor(options?: CircuitBreakerOptions<F>, extraOptionNames?: readonly string[]) {
@@ -83,7 +87,7 @@ export class CircuitBreaker<F = never> {
     // A breaker keeps its name (a decorated one learns `Class#method` after it is made; defaults carry none).
     const named = this.options === undefined || options.name === this.options.name ? options : withName(options, this.options.name);
     (this as { options: ResolvedOptions }).options = named;
-    this.strategy = this.makeStrategy();
+    this.strategy = strategyOf(this);
     this.tally = this.strategy.tally();
     // A fallback for refusals alone leaves the CLOSED path as it is.
     this.path = options.timeout !== undefined || options.fallbackOnFailure ? OWN_PROMISE : slowCallOf(options) === undefined ? PLAIN : NOTING_START;
@@ -110,8 +114,8 @@ export class CircuitBreaker<F = never> {
     if (link !== undefined || this.seldom !== undefined) this.extras().fleet = link;
   }
 
-  /** The wait of the next opening: `resetTimeout`, longer after failed probes with a backoff. */
-  private get resetTimeoutNow(): number {
+  /** @internal The wait of the next opening: `resetTimeout`, longer after failed probes with a backoff. */
+  get resetTimeoutNow(): number {
     return this.seldom?.backedOff ?? this.options.resetTimeout;
   }
 
@@ -120,19 +124,7 @@ export class CircuitBreaker<F = never> {
     const store = this.options.store;
     if (store === undefined || this.fleet !== undefined) return;
     this.fleet = new FleetLink(this, store, this.name);
-    this.strategy = this.makeStrategy(); // over the same rule: the tally stays
-  }
-
-  /** The trip rule's strategy; a time-window rate rule with a store that keeps windows decides on the fleet's window. */
-  private makeStrategy(): TripStrategy {
-    const rule = this.options.rule;
-    const local = tripStrategy(rule);
-    if (this.fleet === undefined || rule.kind !== 'rate' || rule.window.kind !== 'time') return local;
-    const store = this.fleet.windowStore(rule.window);
-    if (store === undefined) return local;
-    return new FleetWindow(local, rule, store, (reason, failures) => {
-      if (this.current === CLOSED) this.trip(this.now(), reason, failures, undefined);
-    });
+    this.strategy = strategyOf(this); // over the same rule: the tally stays
   }
 
   /** `'CLOSED' | 'OPEN' | 'HALF_OPEN'`, as of the last call (OPEN turns HALF_OPEN when a call arrives after `resetTimeout`). */
@@ -160,7 +152,7 @@ export class CircuitBreaker<F = never> {
   /** @internal `fn.apply(thisArg, args)` through the breaker (`call`, and the decorated method when not plainly CLOSED). */
   execute(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
     if (this.current !== CLOSED) {
-      const instead = this.admit(fn, thisArg, args);
+      const instead = admit(this, fn, thisArg, args);
       if (instead !== undefined) return instead;
     }
     this.admitted();
@@ -195,8 +187,8 @@ export class CircuitBreaker<F = never> {
   /** The period's promise reactions, made on its first admitted call (a transition clears them). */
   private makeReactions(): void {
     const period = this.period;
-    this.onFulfilled = () => this.settleFulfilled(period);
-    this.onRejected = (error: unknown) => void this.settleRejected(period, error, false);
+    this.onFulfilled = () => settleFulfilled(this, period);
+    this.onRejected = (error: unknown) => void settleRejected(this, period, error, false);
   }
 
   /** @internal What the function returned, observed beside the caller, who gets a native promise back unchanged. */
@@ -236,8 +228,8 @@ export class CircuitBreaker<F = never> {
       outcome = Promise.reject(error);
     }
     outcome.then(
-      () => this.settleFulfilled(period, startedAt),
-      (error: unknown) => void this.settleRejected(period, error, false, startedAt),
+      () => settleFulfilled(this, period, startedAt),
+      (error: unknown) => void settleRejected(this, period, error, false, startedAt),
     );
     return outcome;
   }
@@ -253,113 +245,18 @@ export class CircuitBreaker<F = never> {
     return new TypeError(`circuit breaker "${this.name}" guards functions that return a promise, but the function returned ${describeValue(result)}`);
   }
 
-  /** A call arriving while not CLOSED: undefined admits it, else what to return instead. */
-  private admit(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> | undefined {
-    const arrival = arrive(this.current, this.now(), this.options.halfOpenProbes);
-    if (arrival.kind === 'invoke') {
-      this.current = arrival.next;
-      return undefined;
-    }
-    if (arrival.kind === 'refuse') {
-      this.current = arrival.next;
-      return this.refuse(arrival.retryAfter, thisArg, args);
-    }
-    // The probe is due. With a reachable store, the fleet decides who probes: this call asks (others here wait).
-    const fleet = this.fleet;
-    const alone = this.current.kind === 'OPEN' && this.current.alone; // tripped below the fleet's quorum
-    if (fleet === undefined || !fleet.available || alone) {
-      this.transition(probing(Infinity, 1, 0, this.options.halfOpenProbes), 'reset-timeout'); // this call is the first probe
-      return undefined;
-    }
-    if (fleet.asking) return this.refuse(0, thisArg, args);
-    return fleet.askToProbe(fn, thisArg, args, this.options.timeout === undefined ? 0 : this.options.timeout * 2);
-  }
-
-  private refuse(retryAfter: number, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
-    const extras = this.extras();
-    extras.refusals++;
-    const exception = refusalException(this.name, retryAfter);
-    announceRefusal(extras.events, this, retryAfter);
-    if (this.options.fallback === undefined) return Promise.reject(exception);
-    return this.useFallback(exception, thisArg, args);
-  }
-
-  /** @internal The fallback's answer to `error`, with the call's `this` and arguments. */
-  useFallback(error: unknown, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
-    this.extras().fallbacks++;
-    try {
-      return Promise.resolve(this.options.fallback!.call(thisArg, error, ...Array.prototype.slice.call(args)));
-    } catch (fallbackError) {
-      return Promise.reject(fallbackError);
-    }
-  }
-
-  /** @internal `startedAt`: when the call started, with `slowCall` (else NaN: never slow). */
-  settleFulfilled(period: number, startedAt = NaN): void {
-    this.successes++;
-    if (period !== this.period) return void this.extras().lateOutcomes++;
-    const effect = onSuccess(this.current, this.options.halfOpenProbes);
-    if (effect === 'count') {
-      const strategy = this.strategy;
-      const now = strategy.timed ? this.now() : 0;
-      const reason = strategy.success(this.tally, now, this.isSlow(startedAt, now));
-      if (reason !== undefined) this.trip(strategy.timed ? now : this.now(), reason, strategy.failures(this.tally), undefined);
-    } else if (effect === 'close') {
-      this.transition(CLOSED, 'probe-succeeded');
-      this.fleet?.tellClosed('probe');
-    } else if (effect !== 'nothing') {
-      this.current = effect; // a probe succeeded; others are still to
-    }
-    announceSuccess(this.seldom?.events, this);
-  }
-
-  /** @internal @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
-  settleRejected(period: number, error: unknown, own: boolean, startedAt = NaN): boolean {
-    if (!own && !countsAsFailure(this.options.isFailure, error)) {
-      const extras = this.extras();
-      extras.ignored++;
-      if (period !== this.period) extras.lateOutcomes++;
-      else this.current = onIgnoredError(this.current, this.options.halfOpenProbes);
-      return false;
-    }
-    this.failures++;
-    const now = this.now();
-    const extras = this.extras();
-    extras.lastFailureAt = now;
-    if (period !== this.period) {
-      extras.lateOutcomes++;
-      return true;
-    }
-    let failures = 0;
-    const effect = onCountedFailure(this.current);
-    if (effect === 'count') {
-      const reason = this.strategy.failure(this.tally, now, this.isSlow(startedAt, now));
-      failures = this.strategy.failures(this.tally);
-      if (reason !== undefined) this.trip(now, reason, failures, error);
-    } else if (effect === 'reopen') {
-      extras.backedOff = backedOff(this.resetTimeoutNow, this.options.backoffMultiplier, this.options.maxResetTimeout);
-      this.trip(now, 'probe-failed', 0, error);
-    }
-    announceFailure(extras.events, this, error, failures);
-    return true;
-  }
-
-  /** Whether a call that started at `startedAt` (NaN: not noted, no `slowCall`) and settled `now` was slow. */
-  private isSlow(startedAt: number, now: number): boolean {
-    return !Number.isNaN(startedAt) && now - startedAt >= slowCallOf(this.options)!.duration;
-  }
-
   /** @internal */
   deadlines(): Deadlines {
     return (this.extras().deadlines ??= new Deadlines(this.options.timeout!));
   }
 
-  /** @internal */
-  countTimeout(): void {
-    this.extras().timeouts++;
+  /** @internal The listeners, when any were added. */
+  get events(): BreakerEvents | undefined {
+    return this.seldom?.events;
   }
 
-  private extras(): Seldom {
+  /** @internal What few breakers use (seldom.ts), made on first use. */
+  extras(): Seldom {
     return (this.seldom ??= new Seldom());
   }
 
@@ -371,25 +268,6 @@ export class CircuitBreaker<F = never> {
   /** @internal */
   set isolation(group: IsolationGroup | undefined) {
     if (group !== undefined || this.seldom !== undefined) this.extras().isolation = group;
-  }
-
-  /** @internal */
-  countLateOutcome(): void {
-    this.extras().lateOutcomes++;
-  }
-
-  private trip(openedAt: number, reason: TransitionReason, failures: number, error: unknown): void {
-    const wait = this.resetTimeoutNow;
-    this.extras().opened++;
-    const fleet = this.fleet;
-    const by = reason === 'probe-failed' ? 'probe' : 'trip';
-    // With a quorum this member opens alone, until enough members tripped for the fleet to open.
-    const quorum = this.options.quorum;
-    const alone = quorum > 1 && fleet !== undefined && fleet.countsTrips;
-    const opened = openFor(openedAt, wait, alone);
-    this.transition(opened, reason, { failures, error, wait });
-    if (alone) fleet.tellTripped(opened, wait, by, quorum, this.options.resetTimeout);
-    else fleet?.tellOpened(opened, wait, by);
   }
 
   /** @internal Swaps the state, starts a period (new reactions, an empty count), announces a change of kind. */
@@ -407,17 +285,12 @@ export class CircuitBreaker<F = never> {
     if (previous.kind === next.kind) return;
     const change: StateChangeEvent = { breaker: this.name, from: publicState(previous), to: publicState(next), reason };
     const probeAt = next.kind === 'OPEN' ? next.probeAt : Infinity;
-    announceTransition(this.seldom?.events, this.options.logger, change, next.kind, probeAt, trip ?? { failures: 0, error: undefined, wait: this.resetTimeoutNow });
+    announceTransition(this.events, this.options.logger, change, next.kind, probeAt, trip ?? { failures: 0, error: undefined, wait: this.resetTimeoutNow });
   }
 
   /** @internal The clock, as a finite number (clock.ts). */
   now(): number {
     return readClock(this.options.clock, this);
-  }
-
-  /** @internal The fleet opened the circuit here, from CLOSED: an opening, for the stats. */
-  countOpening(): void {
-    this.extras().opened++;
   }
 
   // ---- manual control (manual-control.ts) ----------------------------------

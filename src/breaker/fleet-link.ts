@@ -20,7 +20,8 @@ export interface FleetMember {
   /** Runs a call through the breaker as its state now says (after a lease answer). */
   execute(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown>;
   transition(next: BreakerState, reason: TransitionReason, trip?: Trip): void;
-  countOpening(): void;
+  /** Where the breaker counts its openings (seldom.ts). */
+  extras(): { opened: number };
 }
 
 /** A call waiting for the fleet's answer to its probe-lease request. */
@@ -192,7 +193,7 @@ export class FleetLink {
     const member = this.member;
     // An isolation ended fleet-wide (released elsewhere): its handles here release nothing.
     member.isolation = undefined;
-    if (member.current.kind === 'CLOSED') member.countOpening();
+    if (member.current.kind === 'CLOSED') member.extras().opened++; // the fleet opened it here: an opening, for the stats
     member.transition(openFor(member.now(), remaining), reason, { failures: 0, error: undefined, wait: remaining });
   }
 

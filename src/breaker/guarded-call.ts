@@ -1,28 +1,14 @@
 import { CircuitBreakerTimeoutException } from '../errors/circuit-breaker-timeout-exception';
-import { slowCallOf, type ResolvedOptions } from './options';
+import { useFallback } from './admission';
+import type { CircuitBreaker } from './breaker';
+import { slowCallOf } from './options';
+import { settleFulfilled, settleRejected } from './outcomes';
 
 /** A function a breaker calls, with the caller's `this` and arguments. */
 export type AnyFunction = (this: unknown, ...args: any[]) => unknown;
 
-/** What the timeout and fallback path needs of its breaker. */
-export interface GuardedCallHost {
-  readonly name: string;
-  readonly options: ResolvedOptions;
-  /** The state period the call was admitted in: an outcome from an earlier one decides nothing. */
-  readonly period: number;
-  /** The breaker's pending calls with a timeout (made on its first). */
-  deadlines(): Deadlines;
-  /** The clock (for `slowCall`: when a call started). */
-  now(): number;
-  settleFulfilled(period: number, startedAt: number): void;
-  /** @returns whether the error counted as a failure (`own`: the breaker's own timeout, which always does). */
-  settleRejected(period: number, error: unknown, own: boolean, startedAt: number): boolean;
-  useFallback(error: unknown, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown>;
-  /** Counts a timeout, or an outcome that came after one. */
-  countTimeout(): void;
-  countLateOutcome(): void;
-  notAPromise(result: unknown): TypeError;
-}
+/** The breaker of a call on this path. */
+type GuardedCallHost = CircuitBreaker<unknown>;
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -89,30 +75,30 @@ export class GuardedCall {
 
   readonly fulfilled = (value: unknown): void => {
     if (this.settle()) {
-      this.host.settleFulfilled(this.period, this.startedAt);
+      settleFulfilled(this.host, this.period, this.startedAt);
       this.resolve(value);
     }
   };
 
   readonly rejected = (error: unknown): void => {
-    if (this.settle()) this.failed(error, this.host.settleRejected(this.period, error, false, this.startedAt));
+    if (this.settle()) this.failed(error, settleRejected(this.host, this.period, error, false, this.startedAt));
   };
 
   timedOut(): void {
     this.settled = true;
     const host = this.host;
     host.deadlines().settled();
-    host.countTimeout();
+    host.extras().timeouts++;
     const error = new CircuitBreakerTimeoutException(host.name, host.options.timeout!);
     if (!this.controller!.signal.aborted) this.controller!.abort(error);
     // The breaker's own timeout always counts: an isFailure written for the dependency's errors must not hide a hang.
-    this.failed(error, host.settleRejected(this.period, error, true, this.startedAt));
+    this.failed(error, settleRejected(host, this.period, error, true, this.startedAt));
   }
 
   /** False when the deadline came first: the outcome is late. */
   private settle(): boolean {
     if (this.settled) {
-      this.host.countLateOutcome();
+      this.host.extras().lateOutcomes++;
       return false;
     }
     this.settled = true;
@@ -121,7 +107,7 @@ export class GuardedCall {
   }
 
   private failed(error: unknown, counted: boolean): void {
-    if (counted && this.host.options.fallbackOnFailure) this.resolve(this.host.useFallback(error, this.thisArg, this.args));
+    if (counted && this.host.options.fallbackOnFailure) this.resolve(useFallback(this.host, error, this.thisArg, this.args));
     else this.reject(error);
   }
 }
