@@ -26,7 +26,7 @@ describe('RedisCircuitStore against a real redis-server', function () {
   after(() => server?.close());
 
   // With `url` the store makes an ioredis client; with `{ client }` it takes either library's.
-  for (const source of ['url', ...REDIS_LIBRARIES] as const) {
+  for (const source of ['url', ...REDIS_LIBRARIES, ...(REDIS_LIBRARIES.includes('node-redis') ? (['node-redis-5'] as const) : [])] as const) {
     describeCircuitStoreContract(source === 'url' ? 'RedisCircuitStore({ url })' : `RedisCircuitStore({ client: ${source} })`, () => {
       const made: RedisCircuitStore[] = [];
       const clients: MadeClient[] = [];

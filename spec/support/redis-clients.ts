@@ -1,5 +1,6 @@
 import Redis, { Cluster } from 'ioredis';
 import { createClient, createCluster } from 'redis';
+import { createClient as createClient5 } from 'redis5';
 import type { RedisClientLike } from '../../src/redis';
 
 /**
@@ -11,6 +12,9 @@ export const REDIS_LIBRARIES = ((process.env.REDIS_CLIENTS ?? 'ioredis,node-redi
   (['ioredis', 'node-redis'] as const).includes(name),
 );
 export type Library = 'ioredis' | 'node-redis';
+
+/** The store contract also runs with node-redis 5 (the devDependency `redis5`, an npm alias), beside 6. */
+export type ContractLibrary = Library | 'node-redis-5';
 
 /** A client made for a store, and how to end it (the store never ends a client it was given). */
 export interface MadeClient {
@@ -31,7 +35,7 @@ export interface ClientSettings {
  * A client of `library` for Redis at `url`, configured as docs/fleet.md says for a store (no offline
  * queue, prompt reconnects), connecting; errors are swallowed (the store listens for them itself).
  */
-export function makeClient(library: Library, url: string, settings: ClientSettings = {}): MadeClient {
+export function makeClient(library: ContractLibrary, url: string, settings: ClientSettings = {}): MadeClient {
   const every = settings.reconnectEvery ?? 50;
   const connectTimeout = settings.connectTimeout ?? 500;
   if (library === 'ioredis') {
@@ -46,7 +50,8 @@ export function makeClient(library: Library, url: string, settings: ClientSettin
     client.on('error', () => undefined);
     return { client, close: async () => client.disconnect() };
   }
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout, reconnectStrategy: () => every } });
+  const options = { url, disableOfflineQueue: true, socket: { connectTimeout, reconnectStrategy: () => every } };
+  const client = library === 'node-redis-5' ? createClient5(options) : createClient(options);
   client.on('error', () => undefined);
   client.connect().catch(() => undefined);
   return { client, close: async () => (client.isOpen ? client.destroy() : undefined) };
