@@ -84,6 +84,26 @@ describe('RedisCircuitStore: the client libraries', function () {
     });
     after(() => server?.close());
 
+    it('ioredis with lazyConnect: the store subscribes on a connection that connects by itself (ready, and hears a push)', async () => {
+      const clients = [0, 1].map(() => new Redis(server!.url, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: 250 }));
+      await Promise.all(clients.map((client) => client.connect()));
+      const [a, b] = clients.map((client) => new RedisCircuitStore({ client }));
+      try {
+        expect([await a!.ready(2_000), await b!.ready(2_000)], 'both stores ready').to.deep.equal([true, true]);
+        const heard: string[] = [];
+        const opener = a!.join('lazy-api', () => undefined);
+        b!.join('lazy-api', (fleet, update) => update === 'event' && heard.push(fleet.state));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await opener.open(1_000, 'trip');
+        const deadline = performance.now() + 1_000;
+        while (!heard.includes('OPEN') && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(heard).to.deep.equal(['OPEN']);
+      } finally {
+        await Promise.all([a!.close(), b!.close()]);
+        for (const client of clients) client.disconnect();
+      }
+    });
+
     // A client as both majors type it: what the spec uses of it.
     type Made = RedisClientLike & { on(event: 'error', listener: () => void): unknown; connect(): Promise<unknown>; destroy(): void };
     const majors: [number, (url: string) => Made][] = [

@@ -101,7 +101,8 @@ export class IoredisAdapter implements RedisClientAdapter {
 
   subscriber(onMessage: (channel: string, message: string) => void): RedisSubscriber {
     return new HoppingSubscriber((events) => {
-      if (!this.cluster) return this.subscription(this.client as Redis, onMessage, events, {});
+      // Connected now even when yours is lazy: the subscriber subscribes once ready, so it must get there itself.
+      if (!this.cluster) return this.subscription(this.client as Redis, onMessage, events, { lazyConnect: false });
       // Any node will do (classic pub/sub reaches every node); the cluster's list is refreshed after a failover.
       const nodes = (this.client as Cluster).nodes('all');
       const node = nodes[Math.floor(Math.random() * nodes.length)];
