@@ -196,17 +196,17 @@ class CountWindow extends RateWindow {
     const element = tally[NEXT_ELEMENT]!;
     const shift = tally[NEXT_SHIFT]!;
     const held = tally[element]!;
-    if (tally[CALLS] === this.size) {
-      // Full: the oldest outcome (the next place) leaves. Below full, that place holds nothing written since the reset.
-      const oldest = (held >> shift) & 3;
-      tally[FAILURES]! -= oldest & 1;
-      tally[SLOW]! -= oldest >> 1;
-    } else {
-      tally[CALLS]!++;
+    const outcome = failed | (slow << 1);
+    // Full: the oldest outcome (the next place) leaves. Below full, that place holds nothing written since the reset.
+    let oldest = 0;
+    if (tally[CALLS] === this.size) oldest = (held >> shift) & 3;
+    else tally[CALLS]!++;
+    // A success replacing a success (most outcomes of a healthy service) changes no bit and no total.
+    if (outcome !== oldest) {
+      tally[element] = (held & ~(3 << shift)) | (outcome << shift);
+      tally[FAILURES]! += failed - (oldest & 1);
+      tally[SLOW]! += slow - (oldest >> 1);
     }
-    tally[element] = (held & ~(3 << shift)) | ((failed | (slow << 1)) << shift);
-    tally[FAILURES]! += failed;
-    tally[SLOW]! += slow;
     if (shift === this.lastShift && element === this.lastElement) {
       tally[NEXT_ELEMENT] = RING;
       tally[NEXT_SHIFT] = 0;
