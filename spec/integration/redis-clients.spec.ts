@@ -84,6 +84,32 @@ describe('RedisCircuitStore: the client libraries', function () {
     });
     after(() => server?.close());
 
+    it('{ url } without ioredis installed: the store makes a node-redis client, and shares a circuit through it', () => {
+      // ioredis hidden from require, as in an app that has node-redis only.
+      const out = node(`${LOADED}
+        const Module = require('node:module');
+        const resolve = Module._resolveFilename;
+        Module._resolveFilename = function (request, ...rest) {
+          if (request === 'ioredis') throw Object.assign(new Error("Cannot find module 'ioredis'"), { code: 'MODULE_NOT_FOUND' });
+          return resolve.call(this, request, ...rest);
+        };
+        const { RedisCircuitStore } = require('./src/redis');
+        const [a, b] = [0, 1].map(() => new RedisCircuitStore({ url: '${server!.url}', commandTimeout: 250 }));
+        (async () => {
+          const ready = [await a.ready(2000), await b.ready(2000)];
+          const heard = [];
+          const opener = a.join('url-api', () => undefined);
+          b.join('url-api', (fleet, update) => update === 'event' && heard.push(fleet.state));
+          await new Promise((r) => setTimeout(r, 100));
+          await opener.open(1000, 'trip');
+          await new Promise((r) => setTimeout(r, 100));
+          await Promise.all([a.close(), b.close()]);
+          console.log(JSON.stringify({ ready, heard, loaded: loaded() }));
+        })();
+      `);
+      expect(JSON.parse(out)).to.deep.equal({ ready: [true, true], heard: ['OPEN'], loaded: ['@redis/client'] });
+    });
+
     it('ioredis with lazyConnect: the store subscribes on a connection that connects by itself (ready, and hears a push)', async () => {
       const clients = [0, 1].map(() => new Redis(server!.url, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: 250 }));
       await Promise.all(clients.map((client) => client.connect()));
