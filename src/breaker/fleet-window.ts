@@ -102,8 +102,11 @@ export class FleetWindow implements TripStrategy {
     this.unsentFailures += failed;
     this.unsentSlow += slow;
     if (!this.fleetKnown(bucket)) this.fleet = undefined;
-    const { calls, failures, slow: slowCalls } = this.estimate();
-    const reason = rateReason(calls, failures, slowCalls, this.rule.threshold, this.rule.minimumCalls, this.slowThreshold);
+    // estimate(), without the object: this runs for every outcome.
+    const fleet = this.fleet;
+    const calls = (fleet?.calls ?? 0) + this.unsentCalls;
+    const failures = (fleet?.failures ?? 0) + this.unsentFailures;
+    const reason = rateReason(calls, failures, (fleet?.slow ?? 0) + this.unsentSlow, this.rule.threshold, this.rule.minimumCalls, this.slowThreshold);
     // Rate reached but not the volume: the fleet may have the volume. Ask now rather than at the next bucket.
     if (reason === undefined && failed === 1 && calls < this.rule.minimumCalls && failures / calls >= this.rule.threshold) this.send();
     return reason;
