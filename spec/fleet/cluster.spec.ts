@@ -206,6 +206,28 @@ describe('fleet on a real Redis Cluster (three primaries, three replicas)', func
         expect((await views()).map((v) => v.invocations)).to.deep.equal(before);
       });
 
+      it("the circuit's slot moved to another primary while OPEN (MOVED): the fleet still probes once and closes everywhere, no call failing", async () => {
+        await start();
+        const opened = await trip(fleet[0]!);
+        await allIn('OPEN', 1_000);
+        const slot = await cluster!.slotOf(`circuit-breaker:{${config.name}}:state`);
+        const from = (await cluster!.primaryOf(slot))!;
+        const to = (await cluster!.primaries()).find((port) => port !== from)!;
+        await cluster!.moveSlot(slot, to);
+        expect(await cluster!.primaryOf(slot)).to.equal(to);
+        expect((await cluster!.command(to, ['EXISTS', `circuit-breaker:{${config.name}}:state`])).trim(), 'the OPEN state moved with its slot').to.equal('1');
+        // The members' next commands go where their slot map says, are answered MOVED, and follow it.
+        await Promise.all(fleet.map((w) => w.request({ cmd: 'dependency', outcome: 'ok', delay: 200 })));
+        await sleep(Math.max(0, opened + RESET_TIMEOUT + 20 - now()));
+        const started = now();
+        const bursts = await Promise.all(fleet.map((w) => w.request<Burst>({ cmd: 'burst', n: 100, spreadMs: 100, outcome: 'ok' })));
+        expect(bursts.map((r) => r.failed), 'calls failed').to.deep.equal([0, 0, 0, 0]);
+        expect(bursts.reduce((sum, r) => sum + r.invoked, 0), 'invocations in the burst, fleet-wide').to.equal(1);
+        await allIn('CLOSED', 2_000);
+        expect(fleet.reduce((sum, w) => sum + w.invocationsSince(started), 0)).to.equal(1);
+        expect((await views()).every((v) => v.available), 'every store available').to.equal(true);
+      });
+
       it("the primary of the circuit's slot killed (SIGKILL) mid-run: no call fails or waits; a trip during the failover reaches every process once the replica took over", async () => {
         await start({ resetTimeout: 10_000 });
         const slot = await cluster!.slotOf(`circuit-breaker:{${config.name}}:state`);

@@ -119,6 +119,34 @@ export class RedisCluster {
     }
   }
 
+  /**
+   * Moves `slot`, its keys with it, to the primary on port `to`, as `redis-cli --cluster reshard` does one
+   * slot: IMPORTING on the target, MIGRATING on the source, MIGRATE of each key, then the slot assigned to
+   * the target on every primary. Clients that still send the slot's commands to the source get `MOVED`.
+   */
+  async moveSlot(slot: number, to: number): Promise<void> {
+    const from = await this.primaryOf(slot);
+    if (from === undefined || from === to) throw new Error(`slot ${slot} is served by ${from ?? 'nobody'}: nothing to move to ${to}`);
+    const id = async (port: number) => (await this.command(port, ['CLUSTER', 'MYID'])).trim();
+    const [fromId, toId] = [await id(from), await id(to)];
+    await this.command(to, ['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId]);
+    await this.command(from, ['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId]);
+    for (;;) {
+      const keys = (await this.command(from, ['CLUSTER', 'GETKEYSINSLOT', String(slot), '100'])).split('\n').filter((key) => key !== '');
+      if (keys.length === 0) break;
+      await this.command(from, ['MIGRATE', '127.0.0.1', String(to), '', '0', '5000', 'KEYS', ...keys]);
+    }
+    const primaries = await this.primaries();
+    for (const port of [to, from, ...primaries.filter((p) => p !== to && p !== from)]) await this.command(port, ['CLUSTER', 'SETSLOT', String(slot), 'NODE', toId]);
+  }
+
+  /** The ports of the running primaries. */
+  async primaries(): Promise<number[]> {
+    const found: number[] = [];
+    for (const server of this.running) if (/role:master/.test(await this.command(server.port, ['INFO', 'replication']))) found.push(server.port);
+    return found;
+  }
+
   /** `INFO commandstats` calls by command, summed over every running node. */
   async commandStats(): Promise<Map<string, number>> {
     const totals = new Map<string, number>();
