@@ -7,6 +7,10 @@
  * refused and paused under it, and the CLI must still exit within its timeout.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { RedisCircuitAdmin, type AdminResult, type CircuitListing } from '../../src/redis/admin';
 import { FleetProcess, initFleet, sleep, until } from '../fleet/support/fleet';
@@ -96,6 +100,37 @@ describe('circuit-breaker-decorator (the CLI): its command line, and a closed po
     console.log(`      closed port: circuits ${list.ms.toFixed(0)} ms, reset ${reset.ms.toFixed(0)} ms (--timeout ${timeout})`);
   });
 });
+
+/**
+ * Runs the compiled CLI where only node-redis is installed: NODE_PATH holds links to `redis` and `@redis`
+ * of this repo, not ioredis.
+ */
+function nodeRedisOnlyCli(...args: string[]): Promise<CliRun> {
+  nodeRedisOnly ??= (() => {
+    const dir = mkdtempSync(join(tmpdir(), 'cbd-node-redis-only-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (const name of ['redis', '@redis']) symlinkSync(join(__dirname, '..', '..', 'node_modules', name), join(dir, name));
+    return dir;
+  })();
+  const main = compiledCli();
+  return new Promise((done) => {
+    const started = performance.now();
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: nodeRedisOnly };
+    delete env.NODE_OPTIONS;
+    delete env.NODE_V8_COVERAGE;
+    const child = spawn(process.execPath, [main, ...args], { cwd: dirname(main), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+let nodeRedisOnly: string | undefined;
 
 describe('circuit-breaker-decorator (the CLI) against a real redis-server and live members', function () {
   this.timeout(20_000);
@@ -237,6 +272,24 @@ describe('circuit-breaker-decorator (the CLI) against a real redis-server and li
       const plain = await join();
       await trip(members[0]!);
       expect((await listed(plain)).failureRate).to.equal(null);
+    });
+
+    it('with node-redis and no ioredis: circuits lists the live members, isolate and reset reach them, and a hung Redis still ends within --timeout', async () => {
+      const name = await join();
+      const list = await nodeRedisOnlyCli('circuits', '--json', '--redis', server!.url);
+      expect(list.code, list.stderr).to.equal(0);
+      expect((JSON.parse(list.stdout) as CircuitListing[]).find((c) => c.name === name)).to.include({ state: 'CLOSED', members: MEMBERS });
+      const isolate = await nodeRedisOnlyCli('isolate', name, '--redis', server!.url);
+      expect(isolate.code, isolate.stderr).to.equal(0);
+      await allIn('OPEN');
+      const reset = await nodeRedisOnlyCli('reset', name, '--redis', server!.url);
+      expect(reset.code, reset.stderr).to.equal(0);
+      await allIn('CLOSED');
+      server!.pause();
+      const hung = await nodeRedisOnlyCli('circuits', '--redis', server!.url, '--timeout', '1000');
+      server!.resume();
+      expectTimely(hung, 1_000, server!.url);
+      figures.push(`node-redis hung: circuits ${hung.ms.toFixed(0)} ms (--timeout 1000)`);
     });
 
     it('circuits --prefix: only that prefix (glob characters are literal); a circuit seen only by its lease or wait is listed, CLOSED', async () => {

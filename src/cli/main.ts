@@ -3,8 +3,9 @@
  * `npx circuit-breaker-decorator <command>`: an operator's view of the
  * circuits a fleet shares through RedisCircuitStore (see `--help`, and
  * docs/fleet.md#the-operators-view). ioredis, an optional peer dependency
- * of the package, is loaded only once the command line is understood, so
- * that `--help` works without it and its absence is said plainly.
+ * of the package (or node-redis, when ioredis is not installed), is loaded
+ * only once the command line is understood, so that `--help` works without
+ * it and its absence is said plainly.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,22 +30,19 @@ function parse(argv: readonly string[]): Parsed {
   }
 }
 
-/** `./session` (which imports ioredis), or exit 1 saying ioredis is missing. */
+/** `./session`, loaded once the command line is understood (it loads a client library when it connects). */
 function loadSession(): typeof import('./session') {
-  try {
-    return require('./session') as typeof import('./session');
-  } catch (error) {
-    const { code, message } = error as { code?: string; message?: string };
-    if (code === 'MODULE_NOT_FOUND' && /['"]ioredis['"]/.test(message ?? '')) {
-      write(
-        process.stderr,
-        `${PROGRAM}: this command needs ioredis, an optional peer dependency of ${PROGRAM} that is not installed.\n` +
-          `Install it beside the package (npm install ioredis), or run the command where your service's node_modules has it.\n`,
-      );
-      process.exit(1);
-    }
-    throw error;
-  }
+  return require('./session') as typeof import('./session');
+}
+
+/** Neither ioredis nor node-redis is installed: say so, and how to fix it; exit 1. */
+function noClientLibrary(): never {
+  write(
+    process.stderr,
+    `${PROGRAM}: this command needs ioredis (or node-redis, the package redis), an optional peer dependency of ${PROGRAM} that is not installed.\n` +
+      `Install it beside the package (npm install ioredis), or run the command where your service's node_modules has it.\n`,
+  );
+  process.exit(1);
 }
 
 function version(): string {
@@ -80,6 +78,7 @@ async function main(argv: readonly string[]): Promise<void> {
       err: (text) => write(process.stderr, text),
     });
   } catch (error) {
+    if (error instanceof session.NoClientLibrary) noClientLibrary();
     if (!(error instanceof session.RedisFailure)) throw error;
     const written =
       progress.stage !== 'writing'

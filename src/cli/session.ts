@@ -1,5 +1,7 @@
-import Redis, { Cluster } from 'ioredis';
 import { RedisCircuitAdmin } from '../redis/admin';
+import { chooseConnect } from './connection';
+
+export { NoClientLibrary } from './connection';
 import type { Parsed } from './args';
 import { describeResult, table } from './format';
 
@@ -29,33 +31,14 @@ export class RedisFailure extends Error {
  */
 export async function execute(parsed: Exclude<Parsed, { kind: 'help' | 'version' }>, deadlineAt: number, progress: Progress, io: Output): Promise<number> {
   const { options } = parsed;
-  const remaining = Math.max(1, Math.floor(deadlineAt - performance.now()));
-  let lastError: Error | undefined;
-  const client = new Redis(options.redis, {
-    lazyConnect: true,
-    connectTimeout: remaining,
-    commandTimeout: remaining,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    disconnectTimeout: 0,
-    connectionName: 'circuit-breaker-decorator-cli',
+  const connectTo = chooseConnect();
+  progress.stage = 'connecting';
+  const connection = await connectTo(options.redis, deadlineAt).catch((error: Error) => {
+    throw new RedisFailure(connectFailure(error));
   });
-  client.on('error', (error: Error) => (lastError ??= error));
-  let cluster: Cluster | undefined;
   try {
-    progress.stage = 'connecting';
-    await client.connect().catch((error: Error) => {
-      throw new RedisFailure(connectFailure(lastError ?? error));
-    });
-    // A node of a Redis Cluster: talk to the whole cluster (SCAN every primary, route each circuit to its slot).
-    if (await isClusterNode(client).catch(commandFailure)) {
-      cluster = clusterOf(client, deadlineAt);
-      await ready(cluster).catch((error: Error) => {
-        throw new RedisFailure(connectFailure(error));
-      });
-    }
-    const admin = new RedisCircuitAdmin({ client: cluster ?? client, prefix: options.prefix, deadline: deadlineAt, commandTimeout: remaining });
+    const remaining = Math.max(1, Math.floor(deadlineAt - performance.now()));
+    const admin = new RedisCircuitAdmin({ client: connection.client, prefix: options.prefix, deadline: deadlineAt, commandTimeout: remaining });
     progress.stage = 'reading';
     if (parsed.kind === 'list') {
       const circuits = await admin.list().catch(commandFailure);
@@ -79,44 +62,15 @@ export async function execute(parsed: Exclude<Parsed, { kind: 'help' | 'version'
     else io.out(`${describeResult(result)}\n`);
     return result.outcome === 'late' ? 1 : 0;
   } finally {
-    client.disconnect();
-    cluster?.disconnect();
+    connection.close();
   }
-}
-
-/** Whether the node `client` is connected to runs with `cluster-enabled yes`. */
-async function isClusterNode(client: Redis): Promise<boolean> {
-  return /^cluster_enabled:1\b/m.test(await client.info('cluster'));
-}
-
-/** A Cluster client seeded with the node `seed` is connected to, with its options, bounded by the deadline. */
-function clusterOf(seed: Redis, deadlineAt: number): Cluster {
-  const remaining = Math.max(1, Math.floor(deadlineAt - performance.now()));
-  const { host, port, username, password, tls, connectionName } = seed.options;
-  const cluster = new Cluster([{ host: host ?? '127.0.0.1', port: port ?? 6379 }], {
-    enableOfflineQueue: false,
-    clusterRetryStrategy: () => null,
-    slotsRefreshTimeout: remaining,
-    redisOptions: { username, password, tls, connectionName, connectTimeout: remaining, commandTimeout: remaining, maxRetriesPerRequest: 0, disconnectTimeout: 0 },
-  });
-  cluster.on('error', () => undefined);
-  cluster.on('node error', () => undefined);
-  return cluster;
-}
-
-/** Resolves once `cluster` knows its slots; rejects when it gives up (no retries: the deadline is near). */
-function ready(cluster: Cluster): Promise<void> {
-  return new Promise((resolve, reject) => {
-    cluster.once('ready', () => resolve());
-    cluster.once('end', () => reject(new Error('no node of the cluster answered')));
-  });
 }
 
 function connectFailure(error: Error): string {
   const code = (error as { code?: string }).code;
   if (code === 'ECONNREFUSED') return `Redis refused the connection (${error.message})`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Redis's host was not found (${error.message})`;
-  if (/timed out|ETIMEDOUT/i.test(error.message)) return `no answer from Redis while connecting (${error.message})`;
+  if (/timed out|timeout|ETIMEDOUT/i.test(error.message)) return `no answer from Redis while connecting (${error.message})`;
   return `could not connect to Redis: ${error.message}`;
 }
 

@@ -43,8 +43,9 @@ Options:
 
 Exit codes: 0 done (a release with nothing to release included); 1 Redis failed,
 did not answer in time, or did not apply the write; 2 bad arguments; 3 no
-circuit of that NAME (without --force). Needs ioredis (an optional peer
-dependency of circuit-breaker-decorator): npm install ioredis.
+circuit of that NAME (without --force). Needs ioredis, or node-redis (redis) where
+ioredis is not installed (optional peer dependencies of circuit-breaker-decorator):
+npm install ioredis. On a Redis Cluster, --redis names any node.
 
 Examples:
   npx circuit-breaker-decorator circuits --redis redis://redis.internal:6379
