@@ -3,6 +3,9 @@
  * connection is a module of its own, required only when chosen, so that a missing one is said plainly.
  */
 import type { RedisClientLike } from '../redis/connections';
+// Types only (erased): they put both modules in the build, which follows imports, not require().
+import type * as IoredisConnect from './connect-ioredis';
+import type * as NodeRedisConnect from './connect-node-redis';
 
 /** A connected client (a node's, or a cluster's), and how to end it. */
 export interface Connection {
@@ -25,8 +28,8 @@ export class NoClientLibrary extends Error {
 export function chooseConnect(): Connect {
   // Literal requires: each module is found (and compiled) as an import of this one.
   const candidates: [library: string, load: () => { connectTo: Connect }][] = [
-    ['ioredis', () => require('./connect-ioredis') as { connectTo: Connect }],
-    ['redis', () => require('./connect-node-redis') as { connectTo: Connect }],
+    ['ioredis', () => require('./connect-ioredis') as typeof IoredisConnect],
+    ['redis', () => require('./connect-node-redis') as typeof NodeRedisConnect],
   ];
   for (const [library, load] of candidates) {
     try {
