@@ -258,6 +258,11 @@ describe('fleet on a real Redis Cluster (three primaries, three replicas)', func
         // And the circuit is one again: a reset in one process closes every process (pushed through the new primary).
         await fleet[2]!.request({ cmd: 'reset' });
         await allIn('CLOSED', 2_000);
+        // close() with a node of the cluster still dead: the store and its cluster client end every connection,
+        // and the process exits by itself (no reconnect timer, no unhandled rejection: exit code 0).
+        const last = fleet.pop()!;
+        await last.request({ cmd: 'close' });
+        expect(await last.exit(2_000), `${last.label} exits by itself`).to.deep.equal({ code: 0, signal: null });
       });
     });
   }
