@@ -537,25 +537,42 @@ describe('fleet link: a breaker and its store', () => {
       expect(b.stats().isolated).to.equal(true);
     });
 
-    it("a CLOSED member keeps its own failure count when the fleet closes, and its calls in flight count", async () => {
+    it("a CLOSED member keeps its own failure count when a probe closes the fleet, and its calls in flight count", async () => {
+      const a = member({ failureThreshold: 2, resetTimeout: 1_000 });
+      const b = member({ failureThreshold: 2, resetTimeout: 1_000 });
+      await settle();
+      await fail(a);
+      await fail(a); // a trips: the fleet OPEN
+      await settle();
+      b.disable();
+      b.enable(); // b alone: CLOSED again, the fleet still OPEN
+      await fail(b); // one of two
+      const slow = deferred<never>();
+      const inFlight = b.call(() => slow.promise).catch((error: unknown) => error);
+      clock.tick(1_000);
+      await a.call(() => Promise.resolve('ok')); // a probes and closes the fleet: b was CLOSED already
+      await settle();
+      expect(a.state).to.equal('CLOSED');
+      expect(b.stats().consecutiveFailures).to.equal(1);
+      slow.reject(new Error('down'));
+      await inFlight;
+      expect(b.state, 'the call in flight counted: the second failure trips').to.equal('OPEN');
+    });
+
+    it("an operator's reset in one member is a reset() in a CLOSED one: its count empties, its calls in flight come late", async () => {
       const a = member({ failureThreshold: 2 });
       const b = member({ failureThreshold: 2 });
       await settle();
       await fail(b); // one of two
       const slow = deferred<never>();
-      const pending = b.call(() => slow.promise).catch((error: unknown) => error);
-      a.isolate();
-      await settle();
-      b.disable();
-      b.enable(); // b alone: CLOSED again, a still isolated
-      await fail(b);
       const inFlight = b.call(() => slow.promise).catch((error: unknown) => error);
-      a.reset(); // the fleet closes: b was CLOSED already
+      a.reset();
       await settle();
-      expect(b.stats().consecutiveFailures).to.equal(1);
+      expect(b.stats().consecutiveFailures).to.equal(0);
       slow.reject(new Error('down'));
-      await Promise.all([pending, inFlight]);
-      expect(b.state, 'the call in flight counted: the second failure trips').to.equal('OPEN');
+      await inFlight;
+      expect(b.state).to.equal('CLOSED');
+      expect(b.stats().lateOutcomes).to.equal(1);
     });
 
     it('a member granted the lease, not yet probing again, closes when its restarted store says CLOSED', async () => {

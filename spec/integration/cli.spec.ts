@@ -362,6 +362,18 @@ describe('circuit-breaker-decorator (the CLI) against a real redis-server and li
       expect(await client!.exists(`circuit-breaker:{${name}}:state`, `circuit-breaker:{${name}}:wait`)).to.equal(0);
     });
 
+    it('reset NAME on a CLOSED circuit: every member applies it as its own reset(), its failure count empties', async () => {
+      const name = await join();
+      for (const member of members) for (let i = 0; i < THRESHOLD - 1; i++) await member.request<Call>({ cmd: 'call', outcome: 'fail' });
+      const run = await cli('reset', name);
+      expect(run.code, run.stderr).to.equal(0);
+      await sleep(100); // the push reaches every member (loopback: about a millisecond)
+      // Counting afresh: THRESHOLD - 1 failures again trip nothing (without the reset, the first would).
+      for (const member of members) for (let i = 0; i < THRESHOLD - 1; i++) await member.request<Call>({ cmd: 'call', outcome: 'fail' });
+      await sleep(100);
+      expect((await views()).map((v) => v.state)).to.deep.equal(members.map(() => 'CLOSED'));
+    });
+
     it('a NAME the store does not know: exit 3, nothing written; with --force it is written (isolated ahead of a deploy)', async () => {
       const name = `not-deployed-${++circuits}`;
       const run = await cli('isolate', name);

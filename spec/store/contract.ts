@@ -175,7 +175,15 @@ export function describeCircuitStoreContract(name: string, subject: () => StoreU
       heard.length = 0;
       await a.close('operator');
       await settle();
-      expect(heard).to.deep.equal([['b', { state: 'CLOSED' }, 'event']]);
+      expect(heard).to.deep.equal([['b', { state: 'CLOSED', reset: true }, 'event']], "an operator's close is a reset everywhere");
+      heard.length = 0;
+      await a.open(50, 'probe');
+      await a.close('probe');
+      await settle();
+      expect(heard).to.deep.equal([
+        ['b', { state: 'OPEN', remaining: 50 }, 'event'],
+        ['b', { state: 'CLOSED' }, 'event'],
+      ]);
     });
   });
 }

@@ -233,6 +233,38 @@ describe('fleet: breakers sharing a circuit through a store', () => {
     expect(b!.state).to.equal('CLOSED');
   });
 
+  it('a reset in one member is a reset() in every member: the count of a CLOSED member empties too', async () => {
+    const [a, b] = await fleetOf(2);
+    dependency.rejects(new Error('down'));
+    await call(b!); // one failure of two in b
+    a!.reset();
+    await settle();
+    await call(b!); // a first failure again, not a second
+    await settle();
+    expect(b!.state).to.equal('CLOSED');
+    expect(b!.stats().consecutiveFailures).to.equal(1);
+    await call(b!);
+    await settle();
+    expect(b!.state).to.equal('OPEN');
+  });
+
+  it('a reset elsewhere closes a member whose probe is in flight, as reset() there would', async () => {
+    const [a, b] = await fleetOf(2);
+    await trip(a!);
+    clock.tick(WAIT);
+    const probe = deferred<string>();
+    dependency.returns(probe.promise);
+    const probing = call(b!); // b holds the lease and probes
+    await settle();
+    expect(b!.state).to.equal('HALF_OPEN');
+    a!.reset();
+    await settle();
+    expect(b!.state).to.equal('CLOSED');
+    probe.resolve('ok');
+    expect(await probing).to.equal('ok');
+    expect(b!.stats().lateOutcomes).to.equal(1); // the probe's outcome came from the period before the reset
+  });
+
   describe('a store that is down', () => {
     it('never fails a call; a lone breaker still trips and recovers by itself', async () => {
       const [a, b] = await fleetOf(2);

@@ -167,13 +167,15 @@ export class FleetLink {
   private adopt(fleet: FleetState, update: FleetUpdate): void {
     const state = this.member.current;
     if (state.kind === 'DISABLED') return; // a disabled breaker passes every call through, whatever the fleet says
-    // Our own probe's outcome will tell the fleet; only an operator's isolation overrides it.
-    if (state.kind === 'HALF_OPEN' && state.inFlight > 0 && fleet.state !== 'ISOLATED') return;
+    // An operator's reset anywhere is a reset() here: whatever this member counted or decided alone goes too.
+    const reset = fleet.state === 'CLOSED' && fleet.reset === true;
+    // Our own probe's outcome will tell the fleet; only an operator (an isolation, a reset) overrides it.
+    if (state.kind === 'HALF_OPEN' && state.inFlight > 0 && fleet.state !== 'ISOLATED' && !reset) return;
     // Tripped here below the quorum: this member is OPEN alone while the fleet is CLOSED.
-    if (state.kind === 'OPEN' && state.alone && fleet.state === 'CLOSED') return;
+    if (state.kind === 'OPEN' && state.alone && fleet.state === 'CLOSED' && !reset) return;
     if (fleet.state === 'OPEN') return this.openedByFleet(fleet.remaining, fleet.quorum === true ? 'quorum' : 'store');
     if (fleet.state === 'ISOLATED') return this.isolatedByFleet();
-    if (state.kind === 'CLOSED') return;
+    if (state.kind === 'CLOSED' && !reset) return;
     if (update === 'sync' && state === ISOLATED) return this.tellIsolated(); // the store restarted empty: isolate it again
     if (update === 'sync' && state.kind === 'OPEN') {
       // The store knows nothing (it restarted, or this process tripped while it was away): tell it.

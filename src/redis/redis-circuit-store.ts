@@ -156,7 +156,7 @@ export class RedisCircuitStore implements CircuitStore {
       },
       close: async (by) => {
         const applied = await this.command(() =>
-          this.client.eval(SET_SCRIPT, circuit.keys, ['', circuit.channel, `CLOSED 0 ${id}`, this.deadline(), by]),
+          this.client.eval(SET_SCRIPT, circuit.keys, ['', circuit.channel, `CLOSED 0 ${id} ${by}`, this.deadline(), by]),
         );
         if (applied === 0) this.late();
       },
@@ -339,7 +339,9 @@ export class RedisCircuitStore implements CircuitStore {
           : { state: 'OPEN', remaining: Number(ms) }
         : state === 'ISOLATED'
           ? { state: 'ISOLATED' }
-          : { state: 'CLOSED' };
+          : by === 'operator'
+            ? { state: 'CLOSED', reset: true } // an operator's reset (a member's reset(), a release, the CLI): a reset() everywhere
+            : { state: 'CLOSED' };
     for (const [id, onFleet] of circuit.members) if (id !== sender) onFleet(fleet, 'event');
   }
 

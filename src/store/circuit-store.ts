@@ -11,8 +11,11 @@ import type { WindowCounts } from '../breaker/trip-strategy';
 
 /** The fleet's view of one circuit, as a store reports it. */
 export type FleetState =
-  /** Calls go through. */
-  | { readonly state: 'CLOSED' }
+  /**
+   * Calls go through. `reset`: closed by an operator (`reset()` in a member, a release, the CLI's `reset`):
+   * every member applies it as its own `reset()`, so a CLOSED member's count and window empty too.
+   */
+  | { readonly state: 'CLOSED'; readonly reset?: boolean }
   /** Refusing; `remaining`: ms of the wait left, read from a TTL (0: a probe is due, or running). */
   | { readonly state: 'OPEN'; readonly remaining: number; /** Opened when a quorum of members tripped. */ readonly quorum?: boolean }
   /** Forced open by an operator (`isolate()`) until a `close()` by an operator. */

@@ -82,7 +82,7 @@ export class InMemoryCircuitStore implements CircuitStore {
           if (circuit.state === 'ISOLATED' && by !== 'operator') return;
           circuit.state = undefined;
           circuit.lease = undefined;
-          this.push(circuit, member, { state: 'CLOSED' });
+          this.push(circuit, member, by === 'operator' ? { state: 'CLOSED', reset: true } : { state: 'CLOSED' });
         }),
       isolate: () =>
         this.operation(() => {
