@@ -58,6 +58,24 @@ describe('InMemoryCircuitStore: staging an outage or a restart', () => {
     expect(store.state('api')).to.deep.equal({ state: 'CLOSED' });
     expect(await a.acquireProbe(0)).to.deep.include({ granted: false, retryIn: 0 });
   });
+
+  it('forgets a circuit nobody is in once CLOSED (keys of a keyed breaker come and go); an OPEN one once its wait is over; an isolation stays', async () => {
+    for (let key = 0; key < 1_000; key++) join('k', `api[${key}]`).leave();
+    expect(store.size).to.equal(0);
+    const open = join('a', 'open');
+    await open.open(1_000, 'probe');
+    open.leave();
+    expect(store.size, 'OPEN, its wait running: a member joining now must start OPEN').to.equal(1);
+    expect(store.state('open')).to.deep.equal({ state: 'OPEN', remaining: 1_000 });
+    const again = join('b', 'open');
+    now += 1_000;
+    again.leave();
+    expect(store.size, 'OPEN, its wait over').to.equal(0);
+    const isolated = join('c', 'isolated');
+    await isolated.isolate();
+    isolated.leave();
+    expect(store.state('isolated')).to.deep.equal({ state: 'ISOLATED' });
+  });
 });
 
 describe('InMemoryCircuitStore: joining while it is down', () => {

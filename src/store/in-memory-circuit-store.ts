@@ -92,6 +92,7 @@ export class InMemoryCircuitStore implements CircuitStore {
         }),
       leave: () => {
         circuit.members.delete(member);
+        this.forgetIfIdle(name, circuit);
       },
     };
   }
@@ -99,6 +100,23 @@ export class InMemoryCircuitStore implements CircuitStore {
   /** The fleet state of `name`, as a new member would read it. */
   state(name: string): FleetState {
     return this.view(this.circuit(name));
+  }
+
+  /** Circuits kept now: one a member is in, or whose OPEN wait or isolation outlives its members. */
+  get size(): number {
+    return this.circuits.size;
+  }
+
+  /**
+   * A circuit nobody is in is forgotten once nothing of it is left to tell a
+   * member that joins later: CLOSED, or OPEN with its wait over (Redis's
+   * keys expire the same way). An isolation stays until an operator ends it.
+   * Keyed breakers' keys come and go: without this, each would stay forever.
+   */
+  private forgetIfIdle(name: string, circuit: Circuit): void {
+    if (circuit.members.size > 0 || circuit.state === 'ISOLATED') return;
+    if (circuit.state === 'OPEN' && circuit.waitUntil > this.clock()) return;
+    this.circuits.delete(name);
   }
 
   /** Simulates the store being restarted empty (Redis without persistence). */
