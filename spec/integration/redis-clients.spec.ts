@@ -130,6 +130,35 @@ describe('RedisCircuitStore: the client libraries', function () {
       }
     });
 
+    it('node-redis: ready() answers false within its timeout with Redis refusing or hung, true when up; close() then returns at once', async () => {
+      const { findFreePort } = await import('../support/redis-server');
+      const answers: string[] = [];
+      for (const [what, url, hang] of [
+        ['refusing', `redis://127.0.0.1:${await findFreePort()}`, false],
+        ['hung', server!.url, true],
+        ['up', server!.url, false],
+      ] as const) {
+        if (hang) server!.pause();
+        const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 200, reconnectStrategy: () => 50 } });
+        client.on('error', () => undefined);
+        client.connect().catch(() => undefined);
+        const store = new RedisCircuitStore({ client, commandTimeout: 150 });
+        const started = performance.now();
+        const ready = await store.ready(300);
+        const took = performance.now() - started;
+        server!.resume();
+        const closing = performance.now();
+        await store.close();
+        const closed = performance.now() - closing;
+        client.destroy();
+        answers.push(`${what}: ${ready}`);
+        expect(took, `${what}: ready() took`).to.be.below(ready ? 300 : 400);
+        if (!ready) expect(took, `${what}: ready() waited its timeout`).to.be.at.least(295);
+        expect(closed, `${what}: close() took`).to.be.below(50);
+      }
+      expect(answers).to.deep.equal(['refusing: false', 'hung: false', 'up: true']);
+    });
+
     // A client as both majors type it: what the spec uses of it.
     type Made = RedisClientLike & { on(event: 'error', listener: () => void): unknown; connect(): Promise<unknown>; destroy(): void };
     const majors: [number, (url: string) => Made][] = [
