@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import Redis from 'ioredis';
+import { REDIS_LIBRARIES } from '../support/redis-clients';
 import { RedisServer, requireRedisServer } from '../support/redis-server';
 import { FleetProcess, initFleet, now, sleep, until } from './support/fleet';
 import type { WorkerConfig, WorkerView } from './support/protocol';
@@ -17,7 +18,8 @@ const WIDTH = WINDOW.duration / WINDOW.buckets;
 type Call = WorkerView & { result?: string; error?: string; retryAfter?: number; took: number };
 type Burst = WorkerView & { invoked: number; ok: number; refused: number; failed: number; slowest: number };
 
-describe('fleet: the fleet window and quorum across real processes', function () {
+// Once with each client: ioredis as the store makes it from `url`, node-redis passed in as `{ client }`.
+for (const library of REDIS_LIBRARIES) describe(`fleet (${library}): the fleet window and quorum across real processes`, function () {
   this.timeout(30_000);
   this.slow(5_000);
 
@@ -53,7 +55,8 @@ describe('fleet: the fleet window and quorum across real processes', function ()
   async function start(change: Partial<WorkerConfig>): Promise<WorkerConfig> {
     const config: WorkerConfig = {
       url: server!.url,
-      name: `window-api-${++circuits}`,
+      ...(library === 'ioredis' ? {} : { library }),
+      name: `window-api-${library}-${++circuits}`,
       failureThreshold: 3,
       resetTimeout: 5_000,
       probeLease: 1_000,
