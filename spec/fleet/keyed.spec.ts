@@ -162,7 +162,9 @@ describe('fleet: keyed circuits across real processes through a real redis-serve
     await until("p2's host is OPEN", PROPAGATION_BOUND, async () => (await p2.view(host)).state === 'OPEN');
     const before = (await p1.view(host)).invocations + (await p2.view(host)).invocations;
     await new Promise((resolve) => setTimeout(resolve, RESET_TIMEOUT + 20));
-    await Promise.all([p1, p2].map((p) => p.request({ cmd: 'down', host, down: false })));
+    // The host answers, in 300 ms: longer than both bursts, so every other call meets the probe in flight (an instant
+    // probe could close the fleet before the other process asks, whose call would then rightly run CLOSED).
+    await Promise.all([p1, p2].map((p) => p.request({ cmd: 'down', host, down: false, delay: 300 })));
     // Ten calls at once in each process: one of them, in one process, probes.
     await Promise.all([p1, p2].map((p) => p.request({ cmd: 'burst', host, n: 10 })));
     const after = (await p1.view(host)).invocations + (await p2.view(host)).invocations;
