@@ -69,6 +69,31 @@ for (const library of REDIS_LIBRARIES) describe(`the fleet window and quorum thr
     expect(fleet.map((m) => m.state)).to.deep.equal(['OPEN', 'OPEN', 'OPEN', 'OPEN']);
   });
 
+  it("a probe's close empties the fleet's window: the failures that tripped it do not trip it again", async () => {
+    // A 10 s window and a 300 ms wait: the failures are still in the window when the circuit closes.
+    const fleet = await members(4, { resetTimeout: 300, failureRate: { threshold: 0.5, minimumCalls: 10, window: { duration: 10_000, buckets: 10 } } });
+    for (const member of fleet) {
+      for (let i = 0; i < 3; i++) await call(member, 'fail');
+      await sleep(20);
+    }
+    await sleep(SETTLE);
+    expect(fleet.map((m) => m.state)).to.deep.equal(['OPEN', 'OPEN', 'OPEN', 'OPEN']);
+    const key = `circuit-breaker:{${fleet[0]!.name}}:window`;
+    expect(await admin!.exists(key)).to.equal(1);
+    await sleep(300);
+    expect(await call(fleet[0]!, 'ok')).to.equal('ok'); // the probe
+    await sleep(SETTLE);
+    expect(fleet.map((m) => m.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
+    expect(await admin!.exists(key, `${key}:meta`), 'the window emptied with the close').to.equal(0);
+    // Healthy traffic: each member's next send reads a window of successes only.
+    for (let round = 0; round < 3; round++) {
+      for (const member of fleet) await call(member, 'ok');
+      await sleep(1_050); // a bucket: each member sends what it counted
+    }
+    await sleep(SETTLE);
+    expect(fleet.map((m) => m.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
+  });
+
   it('traffic that succeeds sends Redis at most one window command per member per bucket', async () => {
     const fleet = await members(2, { failureRate: { threshold: 0.5, minimumCalls: 10, window: { duration: 2_000, buckets: 10 } } });
     const before = await evals();

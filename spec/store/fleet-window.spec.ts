@@ -65,6 +65,33 @@ describe('fleet: the fleet window and quorum', () => {
       expect(invoked.called, 'the dependency is not called until the probe').to.equal(false);
     });
 
+    it("closing after a rate trip empties the fleet's window too: the failures that tripped it do not trip it again", async () => {
+      const members = await fleetOf(4); // a 10 s window, a 1 s wait: the failures are still in the window when it closes
+      for (const member of members) {
+        for (let i = 0; i < 3; i++) {
+          await call(member, 'fail');
+          await settle();
+        }
+      }
+      expect(members.map((m) => m.state)).to.deep.equal(['OPEN', 'OPEN', 'OPEN', 'OPEN']);
+      clock.tick(WAIT);
+      expect(await call(members[0]!, 'ok')).to.equal('ok'); // the probe
+      await settle();
+      expect(members.map((m) => m.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
+      // Healthy traffic after the close, each member sending its bucket: the fleet's window holds only that.
+      for (let round = 0; round < 3; round++) {
+        for (const member of members) {
+          await call(member, 'ok');
+          await settle();
+        }
+        clock.tick(1_000);
+      }
+      for (const member of members) await call(member, 'ok');
+      await settle();
+      expect(members.map((m) => m.state)).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
+      expect(members[0]!.stats().failureRate).to.equal(0);
+    });
+
     it('counts that arrive while a window command is in flight go out with its answer: none is stranded', async () => {
       const members = await fleetOf(4);
       // No settle between the failures: each member's second and third come while its first is being sent.

@@ -67,12 +67,20 @@ if redis.call('GET', KEYS[3]) == ARGV[2] then
 end
 return {'LEASED', redis.call('PTTL', KEYS[3])}
 `;
-// KEYS: state, wait, lease.  ARGV: new state ('' for CLOSED), channel, message, deadline, by ('probe', 'operator')
+// KEYS: state, wait, lease, and for a close the fleet window and its meta key (window-scripts.ts).
+// ARGV: new state ('' for CLOSED), channel, message, deadline, by ('probe', 'operator')
 // Returns 1: applied; 0: late; 2: a probe's close left an operator's isolation in place.
+// Closing empties the fleet's window, as it empties each member's: the failures that tripped the circuit must
+// not trip it again once it closed (a window longer than the wait still holds them).
 export const SET_SCRIPT = `${LATE}
 if late(ARGV[4]) then return 0 end
 if ARGV[5] == 'probe' and redis.call('GET', KEYS[1]) == 'ISOLATED' then return 2 end
-if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[1])
+  if KEYS[4] then redis.call('DEL', KEYS[4], KEYS[5]) end
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1

@@ -82,6 +82,7 @@ export class InMemoryCircuitStore implements CircuitStore {
           if (circuit.state === 'ISOLATED' && by !== 'operator') return;
           circuit.state = undefined;
           circuit.lease = undefined;
+          circuit.window.clear(); // closing empties the fleet's window, as it empties each member's
           this.push(circuit, member, by === 'operator' ? { state: 'CLOSED', reset: true } : { state: 'CLOSED' });
         }),
       isolate: () =>
