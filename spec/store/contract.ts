@@ -162,6 +162,22 @@ export function describeCircuitStoreContract(name: string, subject: () => StoreU
       expect(near(await stateOf('api'), open)).to.deep.equal(open);
     });
 
+    it("closing an open circuit empties the fleet's window; a close of one the fleet never opened leaves it; an operator's close always empties it", async () => {
+      const member = join('a');
+      await settle();
+      const window = { duration: 10_000, buckets: 10 } as const;
+      const none = { calls: 0, failures: 0, slow: 0 };
+      await member.addToWindow!({ calls: 3, failures: 3, slow: 0 }, window);
+      await member.close('probe'); // a member closing what only it had opened (tripped below a quorum)
+      expect(await member.addToWindow!(none, window)).to.deep.equal({ calls: 3, failures: 3, slow: 0 });
+      await member.open(1_000, 'trip');
+      await member.close('probe');
+      expect(await member.addToWindow!(none, window), 'the failures that tripped it are gone').to.deep.equal(none);
+      await member.addToWindow!({ calls: 2, failures: 1, slow: 0 }, window);
+      await member.close('operator');
+      expect(await member.addToWindow!(none, window)).to.deep.equal(none);
+    });
+
     it('pushes a transition to every other member ("event"), not to the one that made it; a member that left hears nothing', async () => {
       const a = join('a');
       join('b');

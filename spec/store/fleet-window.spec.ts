@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, InMemoryCircuitStore, isCircuitBreakerOpenException, type CircuitStore, type OpenEvent, type StateChangeEvent } from '../../src';
+import { deferred } from '../support/helpers';
 import { storeWith } from '../support/stores';
 
 const WAIT = 1_000;
@@ -207,6 +208,73 @@ describe('fleet: the fleet window and quorum', () => {
       expect(b!.state).to.equal('CLOSED');
       expect(opens).to.have.length(1);
       expect(opens[0]).to.include({ reason: 'threshold' });
+    });
+
+    it("an operator's reset empties the trips too: a member's trip before it does not count towards the quorum after it", async () => {
+      const [a, b, c] = await fleetOf(3, quorumOf(2));
+      await call(a!, 'fail');
+      await call(a!, 'fail');
+      await settle();
+      expect(a!.stats().alone).to.equal(true);
+      c!.reset();
+      await settle();
+      expect([a!.state, b!.state, c!.state]).to.deep.equal(['CLOSED', 'CLOSED', 'CLOSED']);
+      await call(b!, 'fail');
+      await call(b!, 'fail');
+      await settle();
+      expect([a!.state, b!.state, c!.state], 'one trip since the reset: b opens alone').to.deep.equal(['CLOSED', 'OPEN', 'CLOSED']);
+      expect(b!.stats().alone).to.equal(true);
+    });
+
+    it("a member that tripped alone and closes by its own probe leaves the fleet's window as it is", async () => {
+      const windowedQuorum = (index: number) =>
+        new CircuitBreaker({
+          name: NAME,
+          store: counting(index),
+          resetTimeout: WAIT,
+          quorum: 2,
+          failureRate: { threshold: 0.5, minimumCalls: 10, window: { duration: 10_000, buckets: 10 } },
+        });
+      const [a, b, c] = await fleetOf(3, windowedQuorum);
+      for (const member of [b!, c!]) for (let i = 0; i < 4; i++) await call(member, 'fail'); // 8 failures, below the volume
+      await settle();
+      clock.tick(1_000);
+      for (const member of [b!, c!]) await call(member, 'ok'); // the bucket rolls: they go out
+      await settle();
+      for (let i = 0; i < 10; i++) await call(a!, 'fail'); // a trips alone on its own window
+      await settle();
+      expect(a!.stats().alone).to.equal(true);
+      clock.tick(WAIT);
+      expect(await call(a!, 'ok')).to.equal('ok'); // its lone probe
+      await settle();
+      expect(a!.state).to.equal('CLOSED');
+      for (const member of [b!, c!]) for (let i = 0; i < 2; i++) await call(member, 'fail');
+      clock.tick(1_000);
+      for (const member of [b!, c!]) await call(member, 'fail'); // the 8 sent earlier still count: the fleet crosses
+      await settle();
+      expect([b!.state, c!.state]).to.deep.equal(['OPEN', 'OPEN']);
+    });
+
+    it("a member probing alone adopts the fleet's opening by a quorum: its probe then closes nothing", async () => {
+      const [a, b, c] = await fleetOf(3, quorumOf(2));
+      await call(a!, 'fail');
+      await call(a!, 'fail');
+      await settle();
+      clock.tick(WAIT);
+      const probe = deferred<string>();
+      const probing = a!.call(() => probe.promise); // a's lone probe, in flight
+      await settle();
+      for (const member of [b!, c!]) {
+        await call(member, 'fail');
+        await call(member, 'fail');
+      }
+      await settle();
+      expect([a!.state, b!.state, c!.state]).to.deep.equal(['OPEN', 'OPEN', 'OPEN']);
+      probe.resolve('ok');
+      expect(await probing).to.equal('ok');
+      await settle();
+      expect([a!.state, b!.state, c!.state], 'the fleet waits for its own probe').to.deep.equal(['OPEN', 'OPEN', 'OPEN']);
+      expect(store.state(NAME)).to.include({ state: 'OPEN' });
     });
 
     it('quorum needs a store, and is a positive integer', () => {

@@ -169,8 +169,9 @@ export class FleetLink {
     if (state.kind === 'DISABLED') return; // a disabled breaker passes every call through, whatever the fleet says
     // An operator's reset anywhere is a reset() here: whatever this member counted or decided alone goes too.
     const reset = fleet.state === 'CLOSED' && fleet.reset === true;
-    // Our own probe's outcome will tell the fleet; only an operator (an isolation, a reset) overrides it.
-    if (state.kind === 'HALF_OPEN' && state.inFlight > 0 && fleet.state !== 'ISOLATED' && !reset) return;
+    // The probe of the fleet's lease will tell the fleet its outcome; only an operator (an isolation, a reset)
+    // overrides it. A probe made alone (no lease: Infinity) does not hold the fleet: what the fleet says decides.
+    if (state.kind === 'HALF_OPEN' && state.inFlight > 0 && state.leaseUntil !== Infinity && fleet.state !== 'ISOLATED' && !reset) return;
     // Tripped here below the quorum: this member is OPEN alone while the fleet is CLOSED.
     if (state.kind === 'OPEN' && state.alone && fleet.state === 'CLOSED' && !reset) return;
     if (fleet.state === 'OPEN') return this.openedByFleet(fleet.remaining, fleet.quorum === true ? 'quorum' : 'store');

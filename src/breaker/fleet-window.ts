@@ -60,7 +60,7 @@ export class FleetWindow implements TripStrategy {
   }
 
   failures(): number {
-    return this.estimate().failures;
+    return (this.fleet?.failures ?? 0) + this.unsentFailures;
   }
 
   consecutive(tally: Tally): number {

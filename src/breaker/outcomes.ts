@@ -18,7 +18,8 @@ import { tripStrategy, type TripStrategy } from './trip-strategy';
 export function settleFulfilled(breaker: CircuitBreaker<unknown>, period: number, startedAt = NaN): void {
   breaker.successes++;
   if (period !== breaker.period) return void breaker.extras().lateOutcomes++;
-  const effect = onSuccess(breaker.current, breaker.options.halfOpenProbes);
+  const state = breaker.current;
+  const effect = onSuccess(state, breaker.options.halfOpenProbes);
   if (effect === 'count') {
     const strategy = breaker.strategy;
     const now = strategy.timed ? breaker.now() : 0;
@@ -26,7 +27,9 @@ export function settleFulfilled(breaker: CircuitBreaker<unknown>, period: number
     if (reason !== undefined) trip(breaker, strategy.timed ? now : breaker.now(), reason, strategy.failures(breaker.tally), undefined);
   } else if (effect === 'close') {
     breaker.transition(CLOSED, 'probe-succeeded');
-    breaker.fleet?.tellClosed('probe');
+    // Only the probe of the fleet's lease closes the fleet: one made alone (tripped below the quorum, or the
+    // store away when it was due) closes this member, and a fleet circuit it never held stays as it is.
+    if (state.kind === 'HALF_OPEN' && state.leaseUntil !== Infinity) breaker.fleet?.tellClosed('probe');
   } else if (effect !== 'nothing') {
     breaker.current = effect; // a probe succeeded; others are still to
   }

@@ -190,9 +190,9 @@ export class RedisCircuitAdmin {
   /** CLOSED fleet-wide (by 'operator': an isolation ends too): every live member closes. */
   async reset(name: string): Promise<AdminResult> {
     const before = await this.describe(name);
-    const [state, wait, lease, channel, window, meta] = this.keys(name);
+    const [state, wait, lease, channel, window, meta, trips] = this.keys(name);
     const message = `CLOSED 0 ${this.sender} operator`; // every live member applies it as its own reset()
-    const applied = await this.client.eval(SET_SCRIPT, [state, wait, lease, window, meta], ['', channel, message, await this.deadline(), 'operator']);
+    const applied = await this.client.eval(SET_SCRIPT, [state, wait, lease, window, meta, trips], ['', channel, message, await this.deadline(), 'operator']);
     return { name, action: 'reset', applied: applied !== 0, outcome: applied === 0 ? 'late' : 'reset', before };
   }
 
@@ -232,9 +232,9 @@ export class RedisCircuitAdmin {
     });
   }
 
-  private keys(name: string): [state: string, wait: string, lease: string, channel: string, window: string, meta: string] {
+  private keys(name: string): [state: string, wait: string, lease: string, channel: string, window: string, meta: string, trips: string] {
     const base = circuitBase(this.prefix, name);
-    return [`${base}:state`, `${base}:wait`, `${base}:lease`, `${base}:events`, `${base}:window`, `${base}:window:meta`];
+    return [`${base}:state`, `${base}:wait`, `${base}:lease`, `${base}:events`, `${base}:window`, `${base}:window:meta`, `${base}:trips`];
   }
 
   /** The write deadline in Redis's clock ('0': none), the scripts' last-but-one argument. */

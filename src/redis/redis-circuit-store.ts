@@ -156,7 +156,7 @@ export class RedisCircuitStore implements CircuitStore {
       },
       close: async (by) => {
         const applied = await this.command(() =>
-          this.client.eval(SET_SCRIPT, [...circuit.keys, circuit.window, `${circuit.window}:meta`], ['', circuit.channel, `CLOSED 0 ${id} ${by}`, this.deadline(), by]),
+          this.client.eval(SET_SCRIPT, [...circuit.keys, circuit.window, `${circuit.window}:meta`, circuit.trips], ['', circuit.channel, `CLOSED 0 ${id} ${by}`, this.deadline(), by]),
         );
         if (applied === 0) this.late();
       },

@@ -67,17 +67,20 @@ if redis.call('GET', KEYS[3]) == ARGV[2] then
 end
 return {'LEASED', redis.call('PTTL', KEYS[3])}
 `;
-// KEYS: state, wait, lease, and for a close the fleet window and its meta key (window-scripts.ts).
+// KEYS: state, wait, lease, and for a close the fleet window, its meta key and the trips (window-scripts.ts).
 // ARGV: new state ('' for CLOSED), channel, message, deadline, by ('probe', 'operator')
 // Returns 1: applied; 0: late; 2: a probe's close left an operator's isolation in place.
-// Closing empties the fleet's window, as it empties each member's: the failures that tripped the circuit must
-// not trip it again once it closed (a window longer than the wait still holds them).
+// Closing an open circuit empties the fleet's window, as it empties each member's: the failures that tripped it
+// must not trip it again once it closed (a window longer than the wait still holds them). A close of a circuit
+// the fleet never opened leaves the window alone; an operator's reset empties the window and the trips.
 export const SET_SCRIPT = `${LATE}
 if late(ARGV[4]) then return 0 end
-if ARGV[5] == 'probe' and redis.call('GET', KEYS[1]) == 'ISOLATED' then return 2 end
+local was = redis.call('GET', KEYS[1])
+if ARGV[5] == 'probe' and was == 'ISOLATED' then return 2 end
 if ARGV[1] == '' then
   redis.call('DEL', KEYS[1])
-  if KEYS[4] then redis.call('DEL', KEYS[4], KEYS[5]) end
+  if KEYS[4] and (was or ARGV[5] == 'operator') then redis.call('DEL', KEYS[4], KEYS[5]) end
+  if KEYS[6] and ARGV[5] == 'operator' then redis.call('DEL', KEYS[6]) end
 else
   redis.call('SET', KEYS[1], ARGV[1])
 end

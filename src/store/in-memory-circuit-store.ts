@@ -80,9 +80,12 @@ export class InMemoryCircuitStore implements CircuitStore {
       close: (by) =>
         this.operation(() => {
           if (circuit.state === 'ISOLATED' && by !== 'operator') return;
+          // Closing an open circuit empties the fleet's window, as it empties each member's (a member that
+          // closes what only it had opened leaves the others' counts); an operator's reset empties the trips too.
+          if (circuit.state !== undefined || by === 'operator') circuit.window.clear();
+          if (by === 'operator') circuit.trips.clear();
           circuit.state = undefined;
           circuit.lease = undefined;
-          circuit.window.clear(); // closing empties the fleet's window, as it empties each member's
           this.push(circuit, member, by === 'operator' ? { state: 'CLOSED', reset: true } : { state: 'CLOSED' });
         }),
       isolate: () =>
@@ -117,7 +120,7 @@ export class InMemoryCircuitStore implements CircuitStore {
   private forgetIfIdle(name: string, circuit: Circuit): void {
     if (circuit.members.size > 0 || circuit.state === 'ISOLATED') return;
     if (circuit.state === 'OPEN' && circuit.waitUntil > this.clock()) return;
-    this.circuits.delete(name);
+    if (this.circuits.get(name) === circuit) this.circuits.delete(name); // not a newer circuit of that name
   }
 
   /** Simulates the store being restarted empty (Redis without persistence). */
