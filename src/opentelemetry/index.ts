@@ -27,10 +27,10 @@ import {
 } from '@opentelemetry/api';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CircuitBreaker } from '../breaker/breaker';
-import { KeyedCircuitBreaker, keyOf } from '../breaker/keyed-breaker';
+import type { KeyedCircuitBreaker } from '../breaker/keyed-breaker';
 import type { CircuitBreakerStats } from '../breaker/stats';
 import { checkKnownOptions } from '../common/known-options';
-import { listCircuitBreakers, listKeyedCircuitBreakers } from '../decorator/registry';
+import { measuredKeyedBreakers, measuredSeries } from '../common/measured-breakers';
 import { channelNames } from '../events/channels';
 import type { Disposable } from '../events/listeners';
 import type { CircuitState, RefusalEvent, StateChangeEvent } from '../events/types';
@@ -117,11 +117,6 @@ const OUTCOMES: readonly (readonly ['success' | 'failure' | 'ignored' | 'refused
   ['refused', 'refusals'],
 ];
 
-/** Breakers reported under one attribute set: a name, and a key for a key's breaker. */
-interface Series {
-  readonly attributes: Attributes;
-  readonly stats: CircuitBreakerStats[];
-}
 
 /**
  * Reports breakers to OpenTelemetry. Metrics (observable, read from `stats()` at each collection),
@@ -149,33 +144,9 @@ export function instrumentCircuitBreakers(options: CircuitBreakerInstrumentation
   const plain = new Set<InstrumentedBreaker>(options.breakers ?? []);
 
   /** Keyed breakers known here: their names tell a key's breaker in a channel message (which carries a name alone). */
-  const keyedBreakers = (): KeyedCircuitBreaker<unknown>[] => {
-    const keyed: KeyedCircuitBreaker<unknown>[] = [];
-    for (const breaker of plain) if (breaker instanceof KeyedCircuitBreaker) keyed.push(breaker);
-    if (decorated) keyed.push(...listKeyedCircuitBreakers());
-    return keyed;
-  };
-
+  const keyedBreakers = () => measuredKeyedBreakers(plain, decorated);
   /** Read at each collection: a collection costs one stats() per breaker, a call nothing. */
-  const series = (): Iterable<Series> => {
-    const all = new Set<CircuitBreaker<unknown>>();
-    for (const breaker of plain) {
-      if (breaker instanceof KeyedCircuitBreaker) for (const one of breaker.breakers()) all.add(one);
-      else all.add(breaker);
-    }
-    if (decorated) for (const breaker of listCircuitBreakers()) all.add(breaker);
-    const byAttributes = new Map<string, Series>();
-    for (const breaker of all) {
-      const stats = breaker.stats();
-      const keyed = keyOf(breaker);
-      const name = keyed === undefined ? stats.name : keyed.name;
-      const id = keyed === undefined ? name : `${name}\u0000${keyed.key}`;
-      const found = byAttributes.get(id);
-      if (found !== undefined) found.stats.push(stats);
-      else byAttributes.set(id, { attributes: attributesOf(name, keyed?.key), stats: [stats] });
-    }
-    return byAttributes.values();
-  };
+  const series = () => [...measuredSeries(plain, decorated)].map(({ name, key, stats }) => ({ attributes: attributesOf(name, key), stats }));
 
   const meter: Meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE);
   const int = { valueType: ValueType.INT };

@@ -15,15 +15,14 @@
  */
 import { Counter, Gauge, register as defaultRegistry, type Registry } from 'prom-client';
 import type { CircuitBreaker } from '../breaker/breaker';
-import { KeyedCircuitBreaker, keyOf } from '../breaker/keyed-breaker';
+import type { KeyedCircuitBreaker } from '../breaker/keyed-breaker';
 import { checkKnownOptions } from '../common/known-options';
+import { measuredKeyedBreakers, measuredSeries, type MeasuredBreaker, type MeasuredSeries } from '../common/measured-breakers';
 import type { CircuitBreakerStats } from '../breaker/stats';
 import type { CircuitState } from '../events/types';
-import { listCircuitBreakers, listKeyedCircuitBreakers } from '../decorator/registry';
 import type { Disposable } from '../events/listeners';
 
 /** A breaker the metrics include: a breaker, or a keyed breaker (each of its keys' breakers). */
-type Measured = CircuitBreaker<unknown> | KeyedCircuitBreaker<unknown>;
 
 /** Options of `createCircuitBreakerMetrics`. */
 export interface CircuitBreakerMetricsOptions {
@@ -63,13 +62,6 @@ const OUTCOMES: readonly (readonly [CountedOutcome, keyof CircuitBreakerStats])[
   ['refused', 'refusals'],
 ];
 
-/** Breakers reported under one label set: a name, and a key for a key's breaker. */
-interface Series {
-  readonly breaker: string;
-  /** A keyed breaker's key; undefined for any other breaker (its series have no `key` label). */
-  readonly key: string | undefined;
-  readonly stats: CircuitBreakerStats[];
-}
 
 /**
  * Registers, labelled by breaker name (`breaker`) and, for a key's breaker of a keyed one, its key (`key`):
@@ -95,40 +87,13 @@ export function createCircuitBreakerMetrics(options: CircuitBreakerMetricsOption
   }
   const decorated = options.decorated ?? true;
   if (typeof decorated !== 'boolean') throw new TypeError('decorated must be a boolean');
-  const plain = new Set<Measured>(options.breakers ?? []);
+  const plain = new Set<MeasuredBreaker>(options.breakers ?? []);
 
-  /** The keyed breakers included: the plain ones given, and (with `decorated`) every keyed method's. */
-  const keyedBreakers = (): Set<KeyedCircuitBreaker<unknown>> => {
-    const keyed = new Set<KeyedCircuitBreaker<unknown>>();
-    for (const breaker of plain) if (breaker instanceof KeyedCircuitBreaker) keyed.add(breaker);
-    if (decorated) for (const breaker of listKeyedCircuitBreakers()) keyed.add(breaker);
-    return keyed;
-  };
-
-  /** Read at each collect: a scrape costs a stats() per breaker per metric, a call costs nothing. */
-  const series = (): Iterable<Series> => {
-    const all = new Set<CircuitBreaker<unknown>>();
-    for (const breaker of plain) {
-      if (breaker instanceof KeyedCircuitBreaker) for (const one of breaker.breakers()) all.add(one);
-      else all.add(breaker);
-    }
-    if (decorated) for (const breaker of listCircuitBreakers()) all.add(breaker);
-    const byLabels = new Map<string, Series>();
-    for (const breaker of all) {
-      const stats = breaker.stats();
-      const keyed = keyOf(breaker);
-      const name = keyed === undefined ? stats.name : keyed.name;
-      const key = keyed?.key;
-      const id = key === undefined ? name : `${name}\u0000${key}`;
-      const found = byLabels.get(id);
-      if (found === undefined) byLabels.set(id, { breaker: name, key, stats: [stats] });
-      else found.stats.push(stats);
-    }
-    return byLabels.values();
-  };
+  const keyedBreakers = () => measuredKeyedBreakers(plain, decorated);
+  const series = () => measuredSeries(plain, decorated);
   /** The labels of a series, with `more`; no `key` label for a breaker that is not a key's. */
-  const labels = <L extends Record<string, string>>(of: Series, more: L): L & { breaker: string; key?: string } =>
-    of.key === undefined ? { breaker: of.breaker, ...more } : { breaker: of.breaker, key: of.key, ...more };
+  const labels = <L extends Record<string, string>>(of: MeasuredSeries, more: L): L & { breaker: string; key?: string } =>
+    of.key === undefined ? { breaker: of.name, ...more } : { breaker: of.name, key: of.key, ...more };
   const sum = (list: readonly CircuitBreakerStats[], field: keyof CircuitBreakerStats): number =>
     list.reduce((total, s) => total + (s[field] as number), 0);
 
