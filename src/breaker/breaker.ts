@@ -247,7 +247,7 @@ export class CircuitBreaker<F = never> {
 
   /** @internal */
   deadlines(): Deadlines {
-    return (this.extras().deadlines ??= new Deadlines(this.options.timeout!));
+    return (this.extras().deadlines ??= new Deadlines(this));
   }
 
   /** @internal The listeners, when any were added. */

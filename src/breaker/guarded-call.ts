@@ -10,6 +10,9 @@ export type AnyFunction = (this: unknown, ...args: any[]) => unknown;
 /** The breaker of a call on this path. */
 type GuardedCallHost = CircuitBreaker<unknown>;
 
+/** How a pending call is told it timed out (its rejection reaction, with `timedOut` set). */
+type TimeOut = (error: unknown, timedOut: true) => void;
+
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -23,12 +26,41 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * own, settled by the function's outcome, the timeout, or the fallback. A
  * counted failure may be answered by the fallback; an error `isFailure` did
  * not count is re-raised as it is.
+ *
+ * The call is a closure context, not an object: its two reactions share the
+ * variables below, and the timeout reaches it through the rejection reaction
+ * (`timedOut` set), so a call makes no record and no third function.
  */
 export function callGuarded(host: GuardedCallHost, fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): Promise<unknown> {
-  const timeout = host.options.timeout;
-  const call = new GuardedCall(host, thisArg, args);
+  const deadlines = host.options.timeout === undefined ? undefined : host.deadlines();
+  const period = host.period;
+  // With `slowCall`, when it started (else NaN: never slow).
+  const startedAt = slowCallOf(host.options) === undefined ? NaN : host.now();
+  const promise = new Promise<unknown>(capture);
+  const resolve = captured.resolve;
+  const reject = captured.reject;
+  /** Its place among the pending calls of `deadlines`. */
+  let place = 0;
+  const fulfilled = (value: unknown): void => {
+    if (deadlines !== undefined && !deadlines.settle(place)) return void host.extras().lateOutcomes++;
+    settleFulfilled(host, period, startedAt);
+    resolve(value);
+  };
+  const rejected = (error: unknown, timedOut?: true): void => {
+    if (timedOut === true) {
+      // The breaker's own timeout always counts: an isFailure written for the dependency's errors must not hide a hang.
+      answer(host, error, settleRejected(host, period, error, true, startedAt), resolve, reject, thisArg, args);
+    } else if (deadlines !== undefined && !deadlines.settle(place)) {
+      host.extras().lateOutcomes++; // the deadline came first
+    } else {
+      answer(host, error, settleRejected(host, period, error, false, startedAt), resolve, reject, thisArg, args);
+    }
+  };
   let callArgs = args;
-  if (timeout !== undefined) callArgs = withSignal(args, host.deadlines().add(call));
+  if (deadlines !== undefined) {
+    place = deadlines.add(rejected);
+    callArgs = withSignal(args, deadlines.signal);
+  }
   let outcome: Promise<unknown>;
   try {
     const result = fn.apply(thisArg, callArgs as unknown[]);
@@ -38,10 +70,7 @@ export function callGuarded(host: GuardedCallHost, fn: AnyFunction, thisArg: unk
   } catch (error) {
     outcome = Promise.reject(error);
   }
-  const promise = new Promise<unknown>(capture);
-  call.resolve = captured.resolve;
-  call.reject = captured.reject;
-  outcome.then(call.fulfilled, call.rejected);
+  outcome.then(fulfilled, rejected);
   return promise;
 }
 
@@ -52,65 +81,20 @@ function capture(resolve: (value: unknown) => void, reject: (error: unknown) => 
   captured.reject = reject;
 }
 
-/** One call on this path: settled once, by its outcome or its deadline, whichever comes first. */
-export class GuardedCall {
-  readonly period: number;
-  /** With `slowCall`, when it started (else NaN). */
-  private readonly startedAt: number;
-  settled = false;
-  /** Set by Deadlines.add: the whole millisecond (performance.now) it times out at, and its signal's controller. */
-  deadline = 0;
-  controller: AbortController | undefined;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-
-  constructor(
-    private readonly host: GuardedCallHost,
-    private readonly thisArg: unknown,
-    private readonly args: ArrayLike<unknown>,
-  ) {
-    this.period = host.period;
-    this.startedAt = slowCallOf(host.options) === undefined ? NaN : host.now();
-  }
-
-  readonly fulfilled = (value: unknown): void => {
-    if (this.settle()) {
-      settleFulfilled(this.host, this.period, this.startedAt);
-      this.resolve(value);
-    }
-  };
-
-  readonly rejected = (error: unknown): void => {
-    if (this.settle()) this.failed(error, settleRejected(this.host, this.period, error, false, this.startedAt));
-  };
-
-  timedOut(): void {
-    this.settled = true;
-    const host = this.host;
-    host.deadlines().settled();
-    host.extras().timeouts++;
-    const error = new CircuitBreakerTimeoutException(host.name, host.options.timeout!);
-    if (!this.controller!.signal.aborted) this.controller!.abort(error);
-    // The breaker's own timeout always counts: an isFailure written for the dependency's errors must not hide a hang.
-    this.failed(error, settleRejected(host, this.period, error, true, this.startedAt));
-  }
-
-  /** False when the deadline came first: the outcome is late. */
-  private settle(): boolean {
-    if (this.settled) {
-      this.host.extras().lateOutcomes++;
-      return false;
-    }
-    this.settled = true;
-    if (this.controller !== undefined) this.host.deadlines().settled();
-    return true;
-  }
-
-  private failed(error: unknown, counted: boolean): void {
-    if (counted && this.host.options.fallbackOnFailure) this.resolve(useFallback(this.host, error, this.thisArg, this.args));
-    else this.reject(error);
-  }
+/** A failed call's answer: the fallback's, for a counted failure when `fallbackOnFailure` is set, else the error. */
+function answer(
+  host: GuardedCallHost,
+  error: unknown,
+  counted: boolean,
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+  thisArg: unknown,
+  args: ArrayLike<unknown>,
+): void {
+  if (counted && host.options.fallbackOnFailure) resolve(useFallback(host, error, thisArg, args));
+  else reject(error);
 }
+
 
 /**
  * The pending calls of one breaker with a `timeout`, in the order they
@@ -120,62 +104,120 @@ export class GuardedCall {
  * timer keeps the process alive, as any timer a caller awaits; once none is,
  * it is unref'd and, when it fires, not armed again.
  *
- * Calls whose deadline falls in the same millisecond share one AbortSignal:
- * they time out together, so it is aborted for all of them at once, and one
- * AbortController serves a burst instead of one a call.
+ * Calls whose deadline falls in the same millisecond form a group: they time
+ * out together and share one AbortSignal, aborted for all of them at once,
+ * so one AbortController serves a burst and a call adds one slot, not a record.
  */
 export class Deadlines {
-  private queue: GuardedCall[] = [];
+  /** Slot i holds how call `first + i` is timed out, until it settles or times out (then undefined). */
+  private slots: (TimeOut | undefined)[] = [];
+  /** The number of the call in slot 0: calls are numbered from 0 in the order they started. */
+  private first = 0;
+  /** Slots before it have settled or timed out. */
   private head = 0;
   private pending = 0;
+  /** The groups (a deadline each), in order: the number of the group's first call, its deadline, its signal's controller. */
+  private groupStart: number[] = [];
+  private groupDeadline: number[] = [];
+  private groupController: AbortController[] = [];
+  private groupHead = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private controller: AbortController | undefined;
-  private controllerDeadline = -1;
+  /** While the timer's callback times calls out: the slots stay put (a call it times out may settle others). */
+  private expiring = false;
+  /** The signal of the newest group, which the call just added belongs to. */
+  signal!: AbortSignal;
 
-  constructor(private readonly timeout: number) {}
+  constructor(private readonly host: GuardedCallHost) {}
 
-  /** A call starts: its deadline is set, and the signal it gets is returned. */
-  add(call: GuardedCall): AbortSignal {
+  /** A call starts. @returns its number (for `settle`); `signal` is then its signal. */
+  add(timeOut: TimeOut): number {
     const now = performance.now();
-    const deadline = Math.ceil(now) + this.timeout;
-    call.deadline = deadline;
-    this.queue.push(call);
-    if (++this.pending === 1) {
+    const deadline = Math.ceil(now) + this.host.options.timeout!;
+    const place = this.first + this.slots.length;
+    this.slots.push(timeOut);
+    const groups = this.groupDeadline.length;
+    if (groups === this.groupHead || this.groupDeadline[groups - 1] !== deadline) {
+      const controller = new AbortController();
+      this.groupStart.push(place);
+      this.groupDeadline.push(deadline);
+      this.groupController.push(controller);
+      this.signal = controller.signal;
+    }
+    // While the timer's callback runs, it arms the timer itself when it ends.
+    if (++this.pending === 1 && !this.expiring) {
       if (this.timer === undefined) this.timer = setTimeout(this.expire, deadline - now);
       else this.timer.ref(); // armed for an earlier deadline, which comes first
     }
-    if (this.controllerDeadline !== deadline) {
-      this.controller = new AbortController();
-      this.controllerDeadline = deadline;
-    }
-    call.controller = this.controller;
-    return this.controller!.signal;
+    return place;
   }
 
-  /** A pending call settled. */
-  settled(): void {
-    if (--this.pending !== 0) return;
-    // None pending: nothing to keep the process alive for, and nothing in the queue to time out.
-    this.queue = [];
-    this.head = 0;
+  /** Call number `place` settled. @returns false when it had settled already (timed out): the outcome is late. */
+  settle(place: number): boolean {
+    const slot = place - this.first;
+    if (slot < 0 || this.slots[slot] === undefined) return false;
+    this.slots[slot] = undefined;
+    if (--this.pending === 0 && !this.expiring) this.idle();
+    return true;
+  }
+
+  /** None pending: nothing to keep the process alive for, and every slot is done with. */
+  private idle(): void {
     this.timer?.unref();
+    this.head = this.slots.length;
+    // The newest group stays open: calls started in its millisecond join it (one AbortController a millisecond).
+    this.groupHead = Math.max(this.groupHead, this.groupDeadline.length - 1);
+    // Reused, not remade, while small: a job awaiting one call after another makes no array per call.
+    if (this.slots.length >= 1024) this.compact();
+  }
+
+  /** Drops the slots and groups before the heads. */
+  private compact(): void {
+    this.first += this.head;
+    this.slots.splice(0, this.head);
+    this.head = 0;
+    this.groupStart.splice(0, this.groupHead);
+    this.groupDeadline.splice(0, this.groupHead);
+    this.groupController.splice(0, this.groupHead);
+    this.groupHead = 0;
   }
 
   private readonly expire = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    while (this.head < this.queue.length) {
-      const call = this.queue[this.head]!;
-      if (!call.settled && call.deadline > now) break;
-      this.head++;
-      if (!call.settled) call.timedOut(); // may empty the queue (none pending): the loop ends
+    this.expiring = true;
+    const slots = this.slots;
+    let next = Infinity;
+    // Each group due times out its pending calls, in order; the first call's error aborts the group's signal.
+    while (this.groupHead < this.groupDeadline.length) {
+      const g = this.groupHead;
+      const end = g + 1 < this.groupStart.length ? this.groupStart[g + 1]! - this.first : slots.length;
+      if (this.groupDeadline[g]! > now) {
+        // Not due: skip its settled calls; if one is pending, the timer is armed for this group.
+        while (this.head < end && slots[this.head] === undefined) this.head++;
+        if (this.head < end) {
+          next = this.groupDeadline[g]!;
+          break;
+        }
+        this.groupHead++;
+        continue;
+      }
+      const controller = this.groupController[g]!;
+      for (; this.head < end; this.head++) {
+        const timeOut = slots[this.head];
+        if (timeOut === undefined) continue;
+        slots[this.head] = undefined;
+        this.pending--;
+        const error = new CircuitBreakerTimeoutException(this.host.name, this.host.options.timeout!);
+        this.host.extras().timeouts++;
+        if (!controller.signal.aborted) controller.abort(error);
+        timeOut(error, true);
+      }
+      this.groupHead++;
     }
-    if (this.pending === 0) return;
-    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    this.timer = setTimeout(this.expire, this.queue[this.head]!.deadline - now);
+    this.expiring = false;
+    if (this.pending === 0) return this.idle();
+    if (this.head >= 1024 && this.head * 2 >= slots.length) this.compact();
+    this.timer = setTimeout(this.expire, next - now);
   };
 }
 
