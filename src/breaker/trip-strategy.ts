@@ -192,6 +192,17 @@ class CountWindow extends RateWindow {
     return tally;
   }
 
+  override success(tally: Tally, now: number, slow: boolean): TripReason | undefined {
+    // Full of successes, none slow (a healthy service): the oldest success leaves for this one; no bit or total
+    // changes and no rate can trip, so only the place moves.
+    if (tally[FAILURES] === 0 && tally[SLOW] === 0 && tally[CALLS] === this.size && !slow) {
+      tally[CONSECUTIVE] = 0;
+      this.advance(tally, tally[NEXT_ELEMENT]!, tally[NEXT_SHIFT]!);
+      return undefined;
+    }
+    return super.success(tally, now, slow);
+  }
+
   protected record(tally: Tally, _now: number, failed: 0 | 1, slow: 0 | 1): void {
     const element = tally[NEXT_ELEMENT]!;
     const shift = tally[NEXT_SHIFT]!;
@@ -207,6 +218,11 @@ class CountWindow extends RateWindow {
       tally[FAILURES]! += failed - (oldest & 1);
       tally[SLOW]! += slow - (oldest >> 1);
     }
+    this.advance(tally, element, shift);
+  }
+
+  /** Moves the next place on from `element` and `shift`: to the ring's first after its last. */
+  private advance(tally: Tally, element: number, shift: number): void {
     if (shift === this.lastShift && element === this.lastElement) {
       tally[NEXT_ELEMENT] = RING;
       tally[NEXT_SHIFT] = 0;
