@@ -7,13 +7,12 @@
  */
 import { CircuitBreaker, InMemoryCircuitStore } from '../../src';
 import { work } from '../work';
+import { interleavedMedians } from './interleaved';
 
 const BATCH = 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
-type Measure = (fn: () => Promise<void>, opts: Record<string, unknown>) => Promise<{ p50: number }>;
 
 async function main(): Promise<void> {
-  const { measure } = await (new Function('s', 'return import(s)') as (s: string) => Promise<{ measure: Measure }>)('mitata');
   const rate = { threshold: 0.5, minimumCalls: 20 };
   const time = { duration: 10_000, buckets: 10 };
   let t = 1_000_000;
@@ -28,16 +27,9 @@ async function main(): Promise<void> {
   const loops = breakers.map(([, b]) => async () => { for (let i = 0; i < BATCH; i++) await b.call(work); });
   const nowLoop = async () => { let s = 0; for (let i = 0; i < BATCH; i++) s += Date.now(); t += s > 0 ? 0 : 1; };
   const all: [string, () => Promise<void>][] = [...breakers.map(([name], i) => [name, loops[i]!] as [string, () => Promise<void>]), ['Date.now() alone (1,000 reads)', nowLoop]];
-  const samples = all.map((): number[] => []);
-  for (const [, loop] of all) for (let i = 0; i < 20; i++) await loop();
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = all.map((_, i) => i);
-    for (let k = 0; k < r % order.length; k++) order.push(order.shift()!);
-    for (const i of order) samples[i]!.push((await measure(all[i]![1], { min_cpu_time: 40e6, min_samples: 5, warmup_samples: 2 })).p50 / BATCH);
-  }
-  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  const base = med(samples[0]!);
+  const medians = await interleavedMedians(all.map(([, loop]) => loop), BATCH, ROUNDS);
+  const base = medians[0]!;
   console.log(`Node ${process.version}, ${ROUNDS} rounds`);
-  all.forEach(([name], i) => console.log(`${name.padEnd(44)} ${med(samples[i]!).toFixed(1).padStart(7)} ns  ${(med(samples[i]!) / base).toFixed(2)}x`));
+  all.forEach(([name], i) => console.log(`${name.padEnd(44)} ${medians[i]!.toFixed(1).padStart(7)} ns  ${(medians[i]! / base).toFixed(2)}x`));
 }
 void main();

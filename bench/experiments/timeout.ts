@@ -10,10 +10,10 @@
  */
 import { CircuitBreaker } from '../../src';
 import { work } from '../work';
+import { interleavedMedians } from './interleaved';
 
 const BATCH = 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
-type Measure = (fn: () => Promise<void>, opts: Record<string, unknown>) => Promise<{ p50: number }>;
 
 let counted = 0;
 const onFulfilled = (): void => void counted++;
@@ -61,7 +61,6 @@ function ownPromiseAndClock(): Promise<unknown> {
 }
 
 async function main(): Promise<void> {
-  const { measure } = await (new Function('s', 'return import(s)') as (s: string) => Promise<{ measure: Measure }>)('mitata');
   const plain = new CircuitBreaker({ failureThreshold: 3, resetTimeout: 60_000 });
   const timed = new CircuitBreaker({ failureThreshold: 3, resetTimeout: 60_000, timeout: 10_000 });
   const loop = (call: () => Promise<unknown>) => async () => {
@@ -74,19 +73,12 @@ async function main(): Promise<void> {
     ['breaker.call(fn)', loop(() => plain.call(work))],
     ['breaker.call(fn) with timeout', loop(() => timed.call(work))],
   ];
-  const samples = all.map((): number[] => []);
-  for (const [, run] of all) for (let i = 0; i < 20; i++) await run();
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = all.map((_, i) => i);
-    for (let k = 0; k < r % order.length; k++) order.push(order.shift()!);
-    for (const i of order) samples[i]!.push((await measure(all[i]![1], { min_cpu_time: 40e6, min_samples: 5, warmup_samples: 2 })).p50 / BATCH);
-  }
-  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  const medians = await interleavedMedians(all.map(([, run]) => run), BATCH, ROUNDS);
   console.log(`Node ${process.version}, ${ROUNDS} rounds (counted ${counted})`);
-  const floor = med(samples[0]!);
-  const breaker = med(samples[3]!);
+  const floor = medians[0]!;
+  const breaker = medians[3]!;
   all.forEach(([name], i) => {
-    const ns = med(samples[i]!);
+    const ns = medians[i]!;
     console.log(`${name.padEnd(44)} ${ns.toFixed(1).padStart(7)} ns  ${(ns / floor).toFixed(2)}x the observed call  ${(ns / breaker).toFixed(2)}x breaker.call`);
   });
 }
