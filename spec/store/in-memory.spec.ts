@@ -76,6 +76,11 @@ describe('InMemoryCircuitStore: staging an outage or a restart', () => {
     isolated.leave();
     expect(store.state('isolated')).to.deep.equal({ state: 'ISOLATED' });
   });
+
+  it('keeps no circuit for reading the state of one nobody is in (a dashboard polling names)', () => {
+    for (let key = 0; key < 100; key++) expect(store.state(`polled[${key}]`)).to.deep.equal({ state: 'CLOSED' });
+    expect(store.size).to.equal(0);
+  });
 });
 
 describe('InMemoryCircuitStore: joining while it is down', () => {

@@ -101,9 +101,12 @@ export class InMemoryCircuitStore implements CircuitStore {
     };
   }
 
-  /** The fleet state of `name`, as a new member would read it. */
+  /** The fleet state of `name`, as a new member would read it. Reading keeps no circuit nobody is in. */
   state(name: string): FleetState {
-    return this.view(this.circuit(name));
+    const circuit = this.circuit(name);
+    const fleet = this.view(circuit);
+    this.forgetIfIdle(name, circuit);
+    return fleet;
   }
 
   /** Circuits kept now: one a member is in, or whose OPEN wait or isolation outlives its members. */
