@@ -207,6 +207,49 @@ describe('guarded call: timeout and fallback', () => {
       expect(clock.countTimers()).to.equal(0);
     });
 
+    it('a Promise subclass is adopted: one whose then() throws (its species takes other arguments) is a failure, never a throw nor a timeout later', async () => {
+      class Job<T> extends Promise<T> {
+        constructor(
+          readonly id: string,
+          executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+        ) {
+          super(executor);
+        }
+      }
+      class Task<T> extends Promise<T> {}
+      const breaker = new CircuitBreaker({ failureThreshold: 5, timeout: 10 });
+      expect(await breaker.call(() => new Task<string>((resolve) => resolve('done')))).to.equal('done');
+      let returned: Promise<string> | undefined;
+      expect(() => (returned = breaker.call(() => new Job<string>('j1', (resolve) => resolve('done'))))).not.to.throw();
+      expect(await rejectionOf(returned!)).to.be.instanceOf(TypeError);
+      await clock.tickAsync(100);
+      expect(breaker.stats()).to.include({ successes: 1, failures: 1, timeouts: 0 });
+      expect(clock.countTimers()).to.equal(0);
+    });
+
+    it('calls a function that has a property named call or apply, not the property', async () => {
+      const breaker = new CircuitBreaker({ timeout: 10 });
+      const not = (): string => 'a property';
+      for (const args of [[], [21], [21, 1], [21, 1, 1]] as number[][]) {
+        const fn = Object.assign(async (...values: unknown[]) => values.length, { call: not, apply: not });
+        expect(await breaker.call(fn, ...args), 'the arguments and the signal').to.equal(args.length + 1);
+      }
+    });
+
+    it('calls of one deadline millisecond share one signal, even after the idle timer fired in it', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 1_000, timeout: 10 });
+      const signals: AbortSignal[] = [];
+      const hang = (): Promise<string> => new Promise(() => undefined);
+      // B runs at 10 before the breaker's timer (armed for A's deadline, 10) fires, C after it: both with deadline 20.
+      setTimeout(() => void breaker.call((signal?: AbortSignal) => (signals.push(signal!), Promise.resolve('B'))), 10);
+      await breaker.call(() => Promise.resolve('A'));
+      setTimeout(() => void breaker.call((signal?: AbortSignal) => (signals.push(signal!), hang())).catch(() => undefined), 10);
+      await clock.tickAsync(10);
+      await clock.tickAsync(10); // C times out
+      expect(signals[0]).to.equal(signals[1]);
+      expect(signals[0]!.aborted).to.equal(true);
+    });
+
     it('passes the signal after the caller arguments, whatever the parameters declare', async () => {
       const breaker = new CircuitBreaker({ timeout: 100 });
       const seen: unknown[][] = [];

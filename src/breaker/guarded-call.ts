@@ -65,8 +65,9 @@ export function callGuarded(host: GuardedCallHost, fn: AnyFunction, thisArg: unk
       place = deadlines.add(rejected);
       result = callWithSignal(fn, thisArg, args, deadlines.signal);
     }
-    // Adopted, so a thenable whose `then` throws is a rejection here too.
-    if (result instanceof Promise) outcome = result;
+    // A native promise is taken as it is. Anything else is adopted, so a thenable whose `then` throws is a
+    // rejection here too (a Promise subclass as well: its `then` may throw, its species taking other arguments).
+    if (result instanceof Promise && result.constructor === Promise) outcome = result;
     else if (isThenable(result)) outcome = Promise.resolve(result);
     else throw host.notAPromise(result);
   } catch (error) {
@@ -200,6 +201,7 @@ export class Deadlines {
           next = this.groupDeadline[g]!;
           break;
         }
+        if (g + 1 === this.groupDeadline.length) break; // the newest group stays open for calls of its millisecond
         this.groupHead++;
         continue;
       }
@@ -219,9 +221,13 @@ export class Deadlines {
     this.expiring = false;
     if (this.pending === 0) return this.idle();
     if (this.head >= 1024 && this.head * 2 >= slots.length) this.compact();
-    this.timer = setTimeout(this.expire, next - now);
+    // Read again: the calls timed out ran listeners and fallbacks, which take time of their own.
+    this.timer = setTimeout(this.expire, next - performance.now());
   };
 }
+
+/** `Function.prototype.call`, not `fn.call`: a function may have a property of that name. */
+const call = Function.prototype.call;
 
 /**
  * `fn` called with the caller's arguments and the signal after them (its
@@ -230,11 +236,11 @@ export class Deadlines {
  */
 function callWithSignal(fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>, signal: AbortSignal): unknown {
   const n = args.length;
-  if (n === 0) return fn.call(thisArg, signal);
-  if (n === 1) return fn.call(thisArg, args[0], signal);
-  if (n === 2) return fn.call(thisArg, args[0], args[1], signal);
+  if (n === 0) return call.call(fn, thisArg, signal);
+  if (n === 1) return call.call(fn, thisArg, args[0], signal);
+  if (n === 2) return call.call(fn, thisArg, args[0], args[1], signal);
   const copy = new Array<unknown>(n + 1);
   for (let i = 0; i < n; i++) copy[i] = args[i];
   copy[n] = signal;
-  return fn.apply(thisArg, copy);
+  return Reflect.apply(fn, thisArg, copy);
 }
