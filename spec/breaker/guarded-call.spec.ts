@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { CircuitBreaker, CircuitBreakerOpenException, CircuitBreakerTimeoutException, isCircuitBreakerTimeoutException } from '../../src';
-import { deferred, fail, flush, rejectionOf } from '../support/helpers';
+import { deferred, fail, flush, ok, rejectionOf } from '../support/helpers';
 
 class ValidationError extends Error {}
 
@@ -231,9 +231,58 @@ describe('guarded call: timeout and fallback', () => {
       const breaker = new CircuitBreaker({ timeout: 10 });
       const not = (): string => 'a property';
       for (const args of [[], [21], [21, 1], [21, 1, 1]] as number[][]) {
-        const fn = Object.assign(async (...values: unknown[]) => values.length, { call: not, apply: not });
-        expect(await breaker.call(fn, ...args), 'the arguments and the signal').to.equal(args.length + 1);
+        const fn = Object.assign(async (...values: unknown[]) => values, { call: not, apply: not });
+        const got = await breaker.call(fn, ...args);
+        expect(got.slice(0, -1), 'the arguments').to.deep.equal(args);
+        expect(got[args.length], 'then the signal').to.be.instanceOf(AbortSignal);
       }
+    });
+
+    it('arms one timer for a job awaiting one call after another, however many', async () => {
+      const breaker = new CircuitBreaker({ timeout: 100 });
+      const setTimeoutSpy = sinon.spy(globalThis, 'setTimeout');
+      try {
+        for (let i = 0; i < 50; i++) {
+          await breaker.call(ok);
+          await clock.tickAsync(1);
+        }
+        expect(setTimeoutSpy.callCount).to.equal(1);
+      } finally {
+        setTimeoutSpy.restore();
+      }
+    });
+
+    it('wakes only for the deadlines of pending calls: a settled call between two hung ones arms no timer', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 10, timeout: 100 });
+      const hang = (): Promise<string> => new Promise(() => undefined);
+      const setTimeoutSpy = sinon.spy(globalThis, 'setTimeout');
+      try {
+        const first = rejectionOf(breaker.call(hang)); // deadline 100
+        await clock.tickAsync(10);
+        await breaker.call(ok); // deadline 110, settled at once
+        await clock.tickAsync(10);
+        const third = rejectionOf(breaker.call(hang)); // deadline 120
+        await clock.tickAsync(100);
+        expect(isCircuitBreakerTimeoutException(await first) && isCircuitBreakerTimeoutException(await third)).to.equal(true);
+        // Armed for 100, then from there for 120: never for the settled call's 110.
+        expect(setTimeoutSpy.args.map(([, ms]) => ms)).to.deep.equal([100, 20]);
+        expect(clock.countTimers()).to.equal(0);
+      } finally {
+        setTimeoutSpy.restore();
+      }
+    });
+
+    it('a call started when the only pending one times out (from its listener) is served by one timer', async () => {
+      const breaker = new CircuitBreaker({ failureThreshold: 10, timeout: 100 });
+      const hang = (): Promise<string> => new Promise(() => undefined);
+      let again: Promise<unknown> | undefined;
+      breaker.onFailure(() => (again ??= rejectionOf(breaker.call(hang))));
+      const first = rejectionOf(breaker.call(hang));
+      await clock.tickAsync(100);
+      expect(isCircuitBreakerTimeoutException(await first)).to.equal(true);
+      expect(clock.countTimers(), 'one timer for the call started then').to.equal(1);
+      await clock.tickAsync(100);
+      expect(isCircuitBreakerTimeoutException(await again)).to.equal(true);
     });
 
     it('calls of one deadline millisecond share one signal, even after the idle timer fired in it', async () => {

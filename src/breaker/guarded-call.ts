@@ -138,8 +138,9 @@ export class Deadlines {
     const deadline = Math.ceil(now) + this.host.options.timeout!;
     const place = this.first + this.slots.length;
     this.slots.push(timeOut);
-    const groups = this.groupDeadline.length;
-    if (groups === this.groupHead || this.groupDeadline[groups - 1] !== deadline) {
+    // A call of the newest group's deadline joins it: expire and idle leave the newest group open, unless it timed
+    // out, and a call starting after that has a later deadline.
+    if (this.groupDeadline[this.groupDeadline.length - 1] !== deadline) {
       const controller = new AbortController();
       this.groupStart.push(place);
       this.groupDeadline.push(deadline);
@@ -213,7 +214,7 @@ export class Deadlines {
         this.pending--;
         const error = new CircuitBreakerTimeoutException(this.host.name, this.host.options.timeout!);
         this.host.extras().timeouts++;
-        if (!controller.signal.aborted) controller.abort(error);
+        controller.abort(error); // by the group's first call: aborting again changes nothing
         timeOut(error, true);
       }
       this.groupHead++;

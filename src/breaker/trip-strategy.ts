@@ -74,7 +74,7 @@ class ConsecutiveFailures implements TripStrategy {
   }
 
   failure(tally: Tally): TripReason | undefined {
-    return ++tally[0]! >= this.threshold ? 'threshold' : undefined;
+    return (tally[0] = tally[0]! + 1) >= this.threshold ? 'threshold' : undefined;
   }
 
   reset(tally: Tally): void {
@@ -126,7 +126,7 @@ abstract class RateWindow implements TripStrategy {
   }
 
   failure(tally: Tally, now: number, slow: boolean): TripReason | undefined {
-    tally[CONSECUTIVE]!++;
+    tally[CONSECUTIVE]! += 1;
     this.record(tally, now, 1, slow ? 1 : 0);
     return this.check(tally);
   }
@@ -211,7 +211,7 @@ class CountWindow extends RateWindow {
     // Full: the oldest outcome (the next place) leaves. Below full, that place holds nothing written since the reset.
     let oldest = 0;
     if (tally[CALLS] === this.size) oldest = (held >> shift) & 3;
-    else tally[CALLS]!++;
+    else tally[CALLS]! += 1;
     // A success replacing a success (most outcomes of a healthy service) changes no bit and no total.
     if (outcome !== oldest) {
       tally[element] = (held & ~(3 << shift)) | (outcome << shift);
@@ -280,14 +280,14 @@ class TimeWindow extends RateWindow {
     // A clock that stepped back adds to the newest bucket: time never runs backwards in the window.
     this.expire(tally, now);
     const i = tally[NEWEST_AT]!;
-    tally[i]!++;
+    tally[i]! += 1;
     tally[i + 1]! += failed;
-    tally[CALLS]!++;
+    tally[CALLS]! += 1;
     tally[FAILURES]! += failed;
     // Slow calls are counted only with slowCall (the breaker tells none without): its buckets have the element.
     if (slow === 1 && this.stride === 3) {
-      tally[i + 2]!++;
-      tally[SLOW]!++;
+      tally[i + 2]! += 1;
+      tally[SLOW]! += 1;
     }
   }
 
