@@ -162,6 +162,21 @@ export function describeCircuitStoreContract(name: string, subject: () => StoreU
       expect(near(await stateOf('api'), open)).to.deep.equal(open);
     });
 
+    it('sums the counts of the buckets in the window, slow calls too, and drops each bucket once it left', async () => {
+      const member = join('a');
+      await settle();
+      // Buckets of 200 ms: the first counts are one bucket old (at most two, with the slack) when the second come.
+      const window = { duration: 600, buckets: 3 } as const;
+      expect(await member.addToWindow!({ calls: 2, failures: 1, slow: 1 }, window)).to.deep.equal({ calls: 2, failures: 1, slow: 1 });
+      expect(await member.addToWindow!({ calls: 3, failures: 0, slow: 2 }, window), 'the same bucket').to.deep.equal({ calls: 5, failures: 1, slow: 3 });
+      await advance(200);
+      expect(await member.addToWindow!({ calls: 1, failures: 1, slow: 0 }, window), 'the next bucket').to.deep.equal({ calls: 6, failures: 2, slow: 3 });
+      await advance(600);
+      const none = { calls: 0, failures: 0, slow: 0 };
+      expect(await member.addToWindow!(none, window), 'a whole window later, every bucket left').to.deep.equal(none);
+      expect(await member.addToWindow!({ calls: 1, failures: 0, slow: 1 }, window)).to.deep.equal({ calls: 1, failures: 0, slow: 1 });
+    });
+
     it("closing an open circuit empties the fleet's window; a close of one the fleet never opened leaves it; an operator's close always empties it", async () => {
       const member = join('a');
       await settle();
