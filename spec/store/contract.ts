@@ -162,6 +162,19 @@ export function describeCircuitStoreContract(name: string, subject: () => StoreU
       expect(near(await stateOf('api'), open)).to.deep.equal(open);
     });
 
+    it("counts each member's trip towards the quorum once; reaching it opens the fleet and starts the count afresh; a probe's close leaves the count", async () => {
+      const [a, b, c] = [join('a'), join('b'), join('c')];
+      await settle();
+      expect(await a.trip!(1_000, 'trip', 2, 10_000), 'one of two').to.equal(undefined);
+      expect(await a.trip!(1_000, 'trip', 2, 10_000), 'the same member again').to.equal(undefined);
+      expect(await b.trip!(1_000, 'trip', 2, 10_000), 'two of two: OPEN').to.equal(1_000);
+      expect(near(await c.trip!(1_000, 'trip', 2, 10_000), 1_000), 'while OPEN, a trip adopts the wait').to.equal(1_000);
+      await c.close('probe');
+      expect(await a.trip!(1_000, 'trip', 2, 10_000), 'the trips that opened it were spent').to.equal(undefined);
+      await b.close('probe'); // a member closing what only it had opened: the fleet circuit was CLOSED already
+      expect(await c.trip!(1_000, 'trip', 2, 10_000), "a's trip still counts").to.equal(1_000);
+    });
+
     it('sums the counts of the buckets in the window, slow calls too, and drops each bucket once it left', async () => {
       const member = join('a');
       await settle();

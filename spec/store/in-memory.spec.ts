@@ -77,6 +77,28 @@ describe('InMemoryCircuitStore: staging an outage or a restart', () => {
     expect(store.state('isolated')).to.deep.equal({ state: 'ISOLATED' });
   });
 
+  it('flush() forgets the quorum\'s trips and the window too', async () => {
+    const [a, b] = [join('a'), join('b')];
+    const window = { duration: 10_000, buckets: 10 } as const;
+    await a.addToWindow!({ calls: 5, failures: 5, slow: 0 }, window);
+    expect(await a.trip!(1_000, 'trip', 2, 10_000)).to.equal(undefined);
+    store.flush();
+    expect(await b.trip!(1_000, 'trip', 2, 10_000), "a's trip is gone").to.equal(undefined);
+    expect(await b.addToWindow!({ calls: 0, failures: 0, slow: 0 }, window)).to.deep.equal({ calls: 0, failures: 0, slow: 0 });
+  });
+
+  it('forgets a circuit closed before its wait was over; a member leaving twice forgets no newer circuit of the name', async () => {
+    const a = join('a', 'early');
+    await a.open(1_000, 'trip');
+    await a.close('probe');
+    a.leave();
+    expect(store.size, 'CLOSED: its old wait tells nothing').to.equal(0);
+    const b = join('b', 'early');
+    await b.open(1_000, 'trip');
+    a.leave();
+    expect(store.state('early')).to.deep.equal({ state: 'OPEN', remaining: 1_000 });
+  });
+
   it('keeps no circuit for reading the state of one nobody is in (a dashboard polling names)', () => {
     for (let key = 0; key < 100; key++) expect(store.state(`polled[${key}]`)).to.deep.equal({ state: 'CLOSED' });
     expect(store.size).to.equal(0);
