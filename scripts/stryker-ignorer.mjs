@@ -419,6 +419,77 @@ const equivalentRules = [
       return text(/** @type {any} */ (call.callee).object, path) === text(/** @type {any} */ (body.argument.callee).object, path);
     },
   },
+  {
+    // `if (this.slots.length >= 1024) this.compact();` and `if (this.head >= 1024 && ...) this.compact();`
+    // (src/breaker/guarded-call.ts, Deadlines): compact() drops only the slots and groups before the heads, every
+    // one of them done with, and renumbers nothing a pending call holds (`first` moves with them), so running it
+    // at either place or not running it changes what the queue holds in memory, never a deadline, signal or
+    // count. Every mutant of the statement (its test, its removal) is equivalent; spec/properties/deadlines.spec.ts
+    // (3,000 calls) runs the compactions that do happen.
+    name: 'deadline-queue-compaction',
+    reason: 'equivalent: compact() only frees slots and groups already done with; when it runs changes no deadline, signal or count',
+    matches(path, file) {
+      const node = path.node;
+      if (!file.endsWith('src/breaker/guarded-call.ts') || node.type !== 'IfStatement' || node.alternate != null) return false;
+      const body = only(node.consequent);
+      return (
+        body?.type === 'ExpressionStatement' &&
+        body.expression.type === 'CallExpression' &&
+        body.expression.arguments.length === 0 &&
+        isMember(body.expression.callee, 'compact') &&
+        /** @type {any} */ (body.expression.callee).object.type === 'ThisExpression'
+      );
+    },
+  },
+  {
+    // In `callWithSignal` (src/breaker/guarded-call.ts): `if (n === 1) return call.call(fn, thisArg, args[0], signal);`
+    // and its siblings for 0 and 2 arguments, then `const copy = new Array<unknown>(n + 1)`. Each fast path does
+    // what the general path after them does (the arguments copied into an array, the signal after them,
+    // Reflect.apply), without the array; the array's initial length only sizes its backing store (it grows as it
+    // is filled; n >= 3 there). Equivalent: a fast path's test as `false`, its removal, the array's length
+    // mutated. Also in these subtrees, not equivalent: a test as `true` or `!==` (a call made with the wrong
+    // arguments), killed by spec/breaker/guarded-call.spec.ts ("calls a function that has a property named
+    // call or apply", 0 to 3 arguments, their values checked).
+    name: 'signal-arity-fast-path',
+    reason: 'equivalent: the arity fast paths and the copy\'s initial length change how the arguments are passed, not what',
+    matches(path) {
+      const node = path.node;
+      if (enclosingFunctionName(path) !== 'callWithSignal') return false;
+      if (node.type === 'NewExpression') return isIdentifier(node.callee, 'Array');
+      if (node.type !== 'IfStatement' || node.alternate != null) return false;
+      const test = node.test;
+      const body = only(node.consequent);
+      return (
+        test.type === 'BinaryExpression' &&
+        test.operator === '===' &&
+        isIdentifier(test.left, 'n') &&
+        test.right.type === 'NumericLiteral' &&
+        body?.type === 'ReturnStatement' &&
+        body.argument?.type === 'CallExpression' &&
+        isMember(body.argument.callee, 'call') &&
+        isIdentifier(/** @type {any} */ (body.argument.callee).object, 'call')
+      );
+    },
+  },
+  {
+    // `if (outcome !== oldest) { ...write the bits, adjust the totals... }` (src/breaker/trip-strategy.ts,
+    // CountWindow.record): when the outcome entering equals the one leaving, the write puts back the same two
+    // bits and the totals change by 0. The test as `true` is equivalent; as `false` or `===` (outcomes never
+    // written, or written only when unchanged) it is not: killed by spec/properties/windows.spec.ts.
+    name: 'unchanged-outcome-bits',
+    reason: 'equivalent: writing an outcome over an equal one changes no bit and no total',
+    matches(path, file) {
+      const node = path.node;
+      return (
+        file.endsWith('src/breaker/trip-strategy.ts') &&
+        node.type === 'BinaryExpression' &&
+        node.operator === '!==' &&
+        isIdentifier(node.left, 'outcome') &&
+        isIdentifier(node.right, 'oldest') &&
+        isTestOfIfWithoutElse(path)
+      );
+    },
+  },
 ];
 
 /** @type {Rule[]} */
