@@ -56,6 +56,8 @@ describe('property: the failure-rate windows hold what a naive scan of every out
       }
       expect(breaker.state, `outcome ${i}`).to.equal('CLOSED');
       expect(breaker.stats().window, `outcome ${i}`).to.deep.equal(expected);
+      const trailing = settled.length - 1 - settled.map((o) => o.failed).lastIndexOf(false);
+      expect(breaker.stats().consecutiveFailures, `outcome ${i}: failures in a row`).to.equal(trailing);
     }
     return plan.length;
   }
@@ -93,6 +95,15 @@ describe('property: the failure-rate windows hold what a naive scan of every out
     );
     // At the default 200 runs (100 here) or more; the mutation runs use fewer.
     if ((fcParameters.numRuns ?? 100) >= 100) expect(wrapped, 'runs that wrapped a ring of more than one element').to.be.greaterThan(5);
+  });
+
+  it('count windows of 14, 15, 16, 30, 31 and 100 calls: rings of one to seven elements, filled with successes, then wrapped', async () => {
+    for (const calls of [14, 15, 16, 30, 31, 100]) {
+      // Never trips (both thresholds 1, some outcomes neither failed nor slow): every outcome is compared.
+      const plan = Array.from({ length: calls * 4 + 7 }, (_, i) => ({ gap: 1, took: i > calls && i % 5 === 0 ? 150 : 0, fails: i > calls * 2 && i % 7 < 2 }));
+      const options = { failureRate: { threshold: 1, minimumCalls: calls, window: { calls } }, slowCall: { duration: 100, threshold: 1 } };
+      expect(await run(options, (all) => counts(all.slice(-calls)), plan, 100), `${calls} calls: every outcome compared`).to.equal(plan.length);
+    }
   });
 
   it('a time window of 1 to 12 buckets: the outcomes settled in the buckets of the last `duration` ms', async () => {

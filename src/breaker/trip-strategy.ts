@@ -193,13 +193,9 @@ class CountWindow extends RateWindow {
   }
 
   override success(tally: Tally, now: number, slow: boolean): TripReason | undefined {
-    // Full of successes, none slow (a healthy service): the oldest success leaves for this one; no bit or total
-    // changes and no rate can trip, so only the place moves.
-    if (tally[FAILURES] === 0 && tally[SLOW] === 0 && tally[CALLS] === this.size && !slow) {
-      tally[CONSECUTIVE] = 0;
-      this.advance(tally, tally[NEXT_ELEMENT]!, tally[NEXT_SHIFT]!);
-      return undefined;
-    }
+    // Full of successes, none slow (a healthy service): the ring holds nothing but zeros, so this success changes
+    // no bit and no total, where the next place is does not matter, no failure is in a row, and no rate can trip.
+    if (tally[FAILURES] === 0 && tally[SLOW] === 0 && tally[CALLS] === this.size && !slow) return undefined;
     return super.success(tally, now, slow);
   }
 
@@ -218,11 +214,6 @@ class CountWindow extends RateWindow {
       tally[FAILURES]! += failed - (oldest & 1);
       tally[SLOW]! += slow - (oldest >> 1);
     }
-    this.advance(tally, element, shift);
-  }
-
-  /** Moves the next place on from `element` and `shift`: to the ring's first after its last. */
-  private advance(tally: Tally, element: number, shift: number): void {
     if (shift === this.lastShift && element === this.lastElement) {
       tally[NEXT_ELEMENT] = RING;
       tally[NEXT_SHIFT] = 0;
